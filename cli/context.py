@@ -1,0 +1,131 @@
+"""What every command shares: locating the store and keys, errors and exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from provenance.errors import ProvenanceError, VerificationError
+from provenance.keys import KeyRing, SigningKey, default_keys_dir, is_encrypted
+from provenance.store import Store
+
+EXIT_OK = 0
+EXIT_VERIFY_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """Print one line to stderr and exit."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into a one-line message and an exit code; no traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VerificationError as e:
+            fail(str(e), EXIT_VERIFY_FAILED)
+        except ProvenanceError as e:
+            fail(str(e), EXIT_BAD_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except OSError as e:
+            fail(f"{e.strerror or e}: {e.filename}" if e.filename else str(e), EXIT_BAD_INPUT)
+        except Exception as e:
+            if os.environ.get("PROV_DEBUG"):
+                traceback.print_exc()
+            fail(
+                f"internal error ({type(e).__name__}: {e}); set PROV_DEBUG=1 for a traceback",
+                EXIT_INTERNAL,
+            )
+
+    return wrapper  # type: ignore[return-value]
+
+
+def store_option(func: F) -> F:
+    """``--store DIR`` (or ``PROV_STORE``), default ``./prov-store``."""
+    return click.option(
+        "--store",
+        "store_dir",
+        envvar="PROV_STORE",
+        default="prov-store",
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Store directory (env PROV_STORE).",
+    )(func)
+
+
+def keys_option(func: F) -> F:
+    """``--keys DIR`` (or ``PROV_KEYS``)."""
+    return click.option(
+        "--keys",
+        "keys_dir",
+        envvar="PROV_KEYS",
+        default=None,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=f"Keys directory (env PROV_KEYS; default {default_keys_dir()}).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    """``--json``: machine-readable output on stdout."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def keyring(keys_dir: Path | None) -> KeyRing:
+    """The key ring in the chosen directory."""
+    return KeyRing(keys_dir or default_keys_dir())
+
+
+def new_passphrase(encrypt: bool) -> str | None:
+    """The passphrase for a new key: PROV_PASSPHRASE, a prompt with --encrypt, or none."""
+    env = os.environ.get("PROV_PASSPHRASE")
+    if env:
+        return env
+    if encrypt:
+        value: str = click.prompt(
+            "Passphrase for the new key", hide_input=True, confirmation_prompt=True
+        )
+        return value
+    return None
+
+
+def load_key(keys_dir: Path | None, key: str | None) -> SigningKey:
+    """Load the signing key named by ``--key``/``PROV_KEY``, asking for a passphrase if needed."""
+    if not key:
+        fail("no signing key: pass --key NAME or set PROV_KEY")
+    ring = keyring(keys_dir)
+    path = ring.path_of(key)
+    passphrase = os.environ.get("PROV_PASSPHRASE")
+    if passphrase is None and is_encrypted(path):
+        if not sys.stdin.isatty():
+            fail(f"key file {path} is encrypted: set PROV_PASSPHRASE")
+        passphrase = click.prompt(f"Passphrase for {path.name}", hide_input=True)
+    return ring.load(key, passphrase)
+
+
+def open_store(store_dir: Path) -> Store:
+    """Open the store and bring its views up to date."""
+    store = Store.open(store_dir)
+    store.views.catch_up()
+    return store
+
+
+def echo_json(obj: Any) -> None:
+    """Print an object as indented JSON."""
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))

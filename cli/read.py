@@ -1,0 +1,255 @@
+"""Commands that create a store or keys, and commands that read."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .context import (
+    EXIT_VERIFY_FAILED,
+    echo_json,
+    fail,
+    handle_errors,
+    json_option,
+    keyring,
+    keys_option,
+    new_passphrase,
+    open_store,
+    store_option,
+)
+from .render import render_history, render_subject
+from provenance.authoring import init_store
+from provenance.errors import StoreError
+from provenance.ids import is_subject_id
+from provenance.store import Store
+from provenance.store.audit import audit
+from provenance.store.store import DB_NAME
+
+
+@click.command("init")
+@click.option("--org-id", required=True, help="The organisation's actor id, e.g. tracer.")
+@click.option("--org-name", required=True, help="The organisation's name.")
+@click.option("--key-name", default="root", show_default=True, help="Name of the root key file.")
+@click.option("--encrypt", is_flag=True, help="Prompt for a passphrase (or set PROV_PASSPHRASE).")
+@store_option
+@keys_option
+@handle_errors
+def init(
+    org_id: str,
+    org_name: str,
+    key_name: str,
+    encrypt: bool,
+    store_dir: Path,
+    keys_dir: Path | None,
+) -> None:
+    """Create a store and the organisation's root key.
+
+    The root key signs the store's first statement, which registers the
+    organisation; its key id is pinned in the store.
+
+    \b
+    Example:
+      prov init --org-id tracer --org-name "Weapons Tracing Org" --store ./store
+    """
+    if (store_dir / DB_NAME).exists():
+        fail(f"a store already exists at {store_dir}")
+    if not is_subject_id(org_id):
+        fail(f"--org-id {org_id!r} is not a valid id (letters, digits, '.', '_', ':', '-')")
+    ring = keyring(keys_dir)
+    key = ring.create(key_name, new_passphrase(encrypt))
+    try:
+        store = init_store(store_dir, key, org_id=org_id, org_name=org_name)
+    except Exception:
+        ring.path_of(key_name).unlink(missing_ok=True)
+        raise
+    store.close()
+    click.echo(f"created store {store_dir}")
+    click.echo(f"root key {ring.path_of(key_name)} (key id {key.key_id})")
+    click.echo(f"organisation {org_id} registered; sign as it with --key {key_name}")
+
+
+@click.group("key")
+def key_group() -> None:
+    """Create signing keys (kept outside the store)."""
+
+
+@key_group.command("new")
+@click.argument("name")
+@click.option("--encrypt", is_flag=True, help="Prompt for a passphrase (or set PROV_PASSPHRASE).")
+@keys_option
+@json_option
+@handle_errors
+def key_new(name: str, encrypt: bool, keys_dir: Path | None, as_json: bool) -> None:
+    """Create a new Ed25519 key NAME in the keys directory (PKCS#8 PEM, mode 0600).
+
+    \b
+    Example:
+      prov key new alice --keys ~/.config/prov/keys
+    """
+    ring = keyring(keys_dir)
+    key = ring.create(name, new_passphrase(encrypt))
+    if as_json:
+        echo_json(
+            {"name": name, "path": str(ring.path_of(name)), "key_id": key.key_id,
+             "public_key": key.public_b64}
+        )
+        return
+    click.echo(f"created key {ring.path_of(name)}")
+    click.echo(f"key id     {key.key_id}")
+    click.echo(f"public key {key.public_b64}")
+
+
+def _lookup(store: Store, ident: str) -> tuple[str, Any]:
+    """Resolve a subject id or a statement id (prefix) to ('subject'|'statement', value)."""
+    if is_subject_id(ident):
+        state = store.views.subject(ident)
+        if state is not None:
+            return "subject", state
+    try:
+        sid = store.resolve_statement(ident)
+    except StoreError:
+        raise StoreError(f"no subject or statement {ident!r} in this store") from None
+    return "statement", sid
+
+
+@click.command("show")
+@click.argument("ident")
+@store_option
+@json_option
+@handle_errors
+def show(ident: str, store_dir: Path, as_json: bool) -> None:
+    """Show a subject's current state, or one statement (by id or unique prefix).
+
+    \b
+    Example:
+      prov show finding-rapid-use
+      prov show 3f9a0c1b --json
+    """
+    with open_store(store_dir) as store:
+        what, value = _lookup(store, ident)
+        if what == "subject":
+            if as_json:
+                echo_json(value)
+            else:
+                click.echo(render_subject(store, value))
+            return
+        rec = store.statement(value)
+        row = store.views.statement_row(value)
+        payload = json.loads(rec.envelope.payload)
+        if as_json:
+            echo_json({**(row or {}), "payload": payload, "envelope": rec.envelope.raw.decode()})
+            return
+        click.echo(render_history([row]) if row else f"statement {value}")
+        click.echo(json.dumps(payload["body"], indent=2, ensure_ascii=False))
+
+
+@click.command("history")
+@click.argument("subject")
+@store_option
+@json_option
+@handle_errors
+def history(subject: str, store_dir: Path, as_json: bool) -> None:
+    """Every statement about SUBJECT, in order: what changed, signed by whom, when.
+
+    \b
+    Example:
+      prov history finding-rapid-use
+    """
+    with open_store(store_dir) as store:
+        entries = store.views.history(subject)
+        if not entries:
+            fail(f"no subject {subject!r} in this store")
+        if as_json:
+            echo_json(entries)
+        else:
+            click.echo(render_history(entries))
+
+
+@click.command("list")
+@click.option(
+    "--kind",
+    type=click.Choice(["actor", "evidence", "finding", "challenge"]),
+    help="Only subjects of this kind.",
+)
+@store_option
+@json_option
+@handle_errors
+def list_(kind: str | None, store_dir: Path, as_json: bool) -> None:
+    """List subjects, oldest first.
+
+    \b
+    Example:
+      prov list --kind finding
+    """
+    with open_store(store_dir) as store:
+        states = store.views.subjects(kind)
+    if as_json:
+        echo_json(
+            [
+                {"subject": s["subject"], "type": s["type"], "version": s["version"],
+                 "title": _title(s)}
+                for s in states
+            ]
+        )
+        return
+    for s in states:
+        click.echo(f"{s['type']:<10} {s['subject']:<28} v{s['version']:<3} {_title(s)}")
+
+
+def _title(state: dict[str, Any]) -> str:
+    t = state["type"]
+    if t == "actor":
+        return f"{state['name']} ({state['role']})"
+    if t == "evidence":
+        return f"{state['item_kind']}: {state['title']}"
+    if t == "finding":
+        claim = state["claim"]
+        return f"[{state['status']}] {claim[:60]}{'…' if len(claim) > 60 else ''}"
+    return f"[{state['status']}] {state['challenge_kind']} by {state['attributed_to']}"
+
+
+@click.command("verify")
+@store_option
+@json_option
+@click.option("--rebuild-views", is_flag=True, help="Also rebuild the views from the statements.")
+@handle_errors
+def verify(store_dir: Path, as_json: bool, rebuild_views: bool) -> None:
+    """Audit the store: signatures, refs, contiguous histories, unaltered rows.
+
+    Exit status 0 when the record is intact, 1 when anything is wrong; each
+    problem is named with its position, statement, subject and version.
+
+    \b
+    Example:
+      prov verify --store ./store
+    """
+    store = Store.open(store_dir)
+    with store:
+        report = audit(store)
+        if rebuild_views and report.ok:
+            store.views.rebuild()
+    if as_json:
+        echo_json(
+            {
+                "ok": report.ok,
+                "statements": report.statements,
+                "subjects": report.subjects,
+                "problems": [p.to_json() for p in report.problems],
+            }
+        )
+    else:
+        for p in report.problems:
+            click.echo(f"FAIL {p.describe()}")
+        verdict = "OK" if report.ok else f"FAILED with {len(report.problems)} problem(s)"
+        click.echo(
+            f"verified {report.statements} statements on {report.subjects} subjects: {verdict}"
+        )
+    if not report.ok:
+        sys.exit(EXIT_VERIFY_FAILED)
+
+
+COMMANDS = [init, key_group, show, history, list_, verify]

@@ -1,0 +1,267 @@
+"""The case the demo tells, built as signed statements in a fresh store.
+
+The facts are paraphrased from a public report of a UN Security Council
+meeting: a weapons-tracing research organisation (founded 2011, documenting
+arms in Ukraine since 2018) presented its examination of the remains of four
+North Korean ballistic missiles recovered in Ukraine in July and August, one
+marked with a 2024 production date. Dates, sites and the wording of markings
+here are illustrative; the shape of the record is the point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provenance.authoring import init_store, sign_statement
+from provenance.keys import KeyRing, SigningKey
+from provenance.model import bodies
+from provenance.store import Store
+
+ORG = "tracer"
+CENTRAL_FINDING = "finding-rapid-use"
+CHALLENGE = "challenge-impartiality"
+MEETING_DAY = "2024-12-10"
+MISSILES = ["item-m1", "item-m2", "item-m3", "item-m4"]
+
+
+@dataclass
+class DemoStore:
+    """The demo store and the ids of what it holds."""
+
+    store: Store
+    keys_dir: Path
+    statements: dict[str, str] = field(default_factory=dict)
+
+
+def build(directory: Path) -> DemoStore:
+    """Create the demo store in ``directory`` (keys in ``directory/keys``)."""
+    ring = KeyRing(directory / "keys")
+    keys = {name: ring.create(name) for name in ("root", "field-team", "analyst", "observer")}
+    store = init_store(
+        directory / "store",
+        keys["root"],
+        org_id=ORG,
+        org_name="Independent weapons-tracing research organisation",
+        issued_at="2024-01-08T09:00:00Z",
+    )
+    demo = DemoStore(store, ring.directory)
+
+    def put(
+        name: str,
+        key: str,
+        author: str,
+        kind: str,
+        subject: str,
+        body: bodies.Body,
+        when: str,
+        refs: list[str] | None = None,
+    ) -> str:
+        envelope = sign_statement(
+            keys[key], kind=kind, subject=subject, author=author, body=body,
+            refs=refs, issued_at=when,
+        )
+        receipt = store.append(envelope)
+        demo.statements[name] = receipt.statement_id
+        return receipt.statement_id
+
+    _actors(put, keys)
+    _evidence(put)
+    _findings(put)
+    _dispute(put, demo)
+    return demo
+
+
+Put = Callable[..., str]
+"""The signature of the ``put`` helper in :func:`build`."""
+
+
+def _actors(put: Put, keys: dict[str, SigningKey]) -> None:
+    people = [
+        ("field-team", "Field investigation team", "researcher"),
+        ("analyst", "Weapons analyst", "researcher"),
+        ("observer", "Meeting observer (records what parties say)", "observer"),
+    ]
+    for actor, name, role in people:
+        put(
+            f"register-{actor}", "root", ORG, "actor.registered", actor,
+            bodies.ActorRegistered(name=name, role=role, public_key=keys[actor].public_b64),
+            "2024-01-08T09:05:00Z",
+        )
+
+
+def _evidence(put: Put) -> None:
+    put(
+        "debris", "field-team", "field-team", "evidence.registered", "item-debris-early",
+        bodies.EvidenceRegistered(
+            item_kind="missile-remains",
+            title="Ballistic missile debris recovered early in 2024",
+            description="Debris from a ballistic missile strike in Ukraine, documented on site.",
+            recovered_at="2024-01",
+            recovered_where="Ukraine (documentation site withheld in the demo)",
+            custodian="Ukrainian authorities",
+        ),
+        "2024-01-20T12:00:00Z",
+    )
+    months = {"item-m1": "2024-07", "item-m2": "2024-07", "item-m3": "2024-08", "item-m4": "2024-08"}
+    for n, item in enumerate(MISSILES, start=1):
+        put(
+            f"register-{item}", "field-team", "field-team", "evidence.registered", item,
+            bodies.EvidenceRegistered(
+                item_kind="missile-remains",
+                title=f"Remains of ballistic missile {n} of North Korean origin",
+                description="Remains examined and photographed by the field team.",
+                recovered_at=months[item],
+                recovered_where="Ukraine (documentation site withheld in the demo)",
+                custodian="Ukrainian authorities",
+                identifiers={"field-ref": f"M{n}"},
+            ),
+            "2024-09-02T10:00:00Z",
+        )
+    put(
+        "mark-m3", "field-team", "field-team", "evidence.marking", "item-m3",
+        bodies.MarkingObserved(
+            text="2024",
+            location="stencilled marking on a fragment of the airframe",
+            meaning="production year",
+            value="2024",
+            method="read on site and from photographs",
+        ),
+        "2024-09-03T14:00:00Z",
+    )
+    put(
+        "component", "field-team", "field-team", "evidence.registered", "item-component-1",
+        bodies.EvidenceRegistered(
+            item_kind="component",
+            title="Recently produced electronic component of non-North-Korean origin",
+            description="Found among the missile remains; its markings show recent production "
+            "outside North Korea.",
+            recovered_at="2024-08",
+            custodian="Ukrainian authorities",
+        ),
+        "2024-09-04T10:00:00Z",
+    )
+
+
+def _findings(put: Put) -> None:
+    put(
+        "finding-origin", "analyst", "analyst", "finding.asserted", "finding-origin",
+        bodies.FindingAsserted(
+            claim="The ballistic missile debris recovered in Ukraine early in 2024 "
+            "originated in North Korea.",
+            evidence=["item-debris-early"],
+            confidence="high",
+        ),
+        "2024-02-20T09:00:00Z",
+    )
+    put(
+        "finding-central", "analyst", "analyst", "finding.asserted", CENTRAL_FINDING,
+        bodies.FindingAsserted(
+            claim="North Korean ballistic missiles are being produced and then used in Ukraine "
+            "within months, not years: one of four remains recovered in July and August "
+            "carries a 2024 production marking.",
+            evidence=MISSILES,
+            limitations=[
+                "The marking gives a production year, not a month: the interval is bounded "
+                "by that year and the recovery date.",
+                "One of the four remains carries a legible production date.",
+            ],
+            confidence="high",
+        ),
+        "2024-11-18T09:00:00Z",
+    )
+    put(
+        "finding-procurement", "analyst", "analyst", "finding.asserted", "finding-procurement",
+        bodies.FindingAsserted(
+            claim="Recently produced components of non-North-Korean origin show that the "
+            "network supplying North Korea's missile programme persists despite UN sanctions.",
+            evidence=["item-component-1"],
+            confidence="moderate",
+        ),
+        "2024-11-18T09:30:00Z",
+    )
+    put(
+        "assess-support", "field-team", "field-team", "finding.assessed", CENTRAL_FINDING,
+        bodies.FindingAssessed(
+            stance="supports",
+            confidence="high",
+            rationale="The production-year marking on item-m3 was read on site and again from "
+            "photographs, and the readings agree.",
+        ),
+        "2024-11-20T16:00:00Z",
+    )
+    put(
+        "assess-qualify", "analyst", "analyst", "finding.assessed", CENTRAL_FINDING,
+        bodies.FindingAssessed(
+            stance="qualifies",
+            confidence="moderate",
+            rationale="The other three remains establish origin but not date; the short "
+            "interval rests on one item.",
+        ),
+        "2024-11-21T10:00:00Z",
+    )
+
+
+def _dispute(put: Put, demo: DemoStore) -> None:
+    source = f"UN Security Council meeting, {MEETING_DAY} (illustrative date)"
+    meeting = f"{MEETING_DAY}T15:00:00Z"
+    challenge_id = put(
+        "challenge", "observer", "observer", "challenge.raised", CHALLENGE,
+        bodies.ChallengeRaised(
+            target=bodies.ChallengeTarget(type="organisation", id=ORG),
+            challenge_kind="impartiality",
+            attributed_to="Russian Federation (ambassador to the UN)",
+            claim="The researchers are aligned with NATO and the European Union, so their "
+            "assessments are not impartial.",
+            source=source,
+        ),
+        meeting,
+    )
+    put(
+        "response-us", "observer", "observer", "challenge.responded", CHALLENGE,
+        bodies.ChallengeResponded(
+            stance="rebuts",
+            attributed_to="United States (ambassador to the UN)",
+            text="Russia's veto of the sanctions-monitoring mandate is what makes independent "
+            "research matter; such reports show arms transfers that breach council resolutions.",
+            source=source,
+        ),
+        f"{MEETING_DAY}T15:20:00Z",
+    )
+    put(
+        "response-dprk", "observer", "observer", "challenge.responded", CHALLENGE,
+        bodies.ChallengeResponded(
+            stance="clarifies",
+            attributed_to="Democratic People's Republic of Korea (representative to the UN)",
+            text="Called its partnership with Russia a constructive force for peace and "
+            "security, and dismissed criticism of it.",
+            source=source,
+        ),
+        f"{MEETING_DAY}T15:40:00Z",
+    )
+    put(
+        "response-org", "analyst", "analyst", "challenge.responded", CHALLENGE,
+        bodies.ChallengeResponded(
+            stance="rebuts",
+            attributed_to="The organisation",
+            text="The findings rest on physical remains documented on site and recorded here "
+            "with their evidence; they stand on that evidence.",
+            source=source,
+        ),
+        f"{MEETING_DAY}T16:00:00Z",
+    )
+    put(
+        "reaffirm", "analyst", "analyst", "finding.reaffirmed", CENTRAL_FINDING,
+        bodies.FindingReaffirmed(
+            statement="The finding stands after the challenge to impartiality.",
+            observations=[
+                "Newly produced North Korean ballistic missiles continue to be used in Ukraine.",
+                "The 2024 production marking shows how short the path from production to use is.",
+                "Recently produced foreign components show a procurement network that persists "
+                "despite UN sanctions.",
+            ],
+        ),
+        f"{MEETING_DAY}T16:05:00Z",
+        refs=[challenge_id, demo.statements["finding-procurement"]],
+    )

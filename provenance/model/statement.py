@@ -1,0 +1,140 @@
+"""The statement payload: the signed, canonical JSON object.
+
+See ``docs/spec/statements.md`` for the byte-exact format.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import rfc8785
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from provenance.envelope import MAX_PAYLOAD_BYTES
+from provenance.errors import InputError
+from provenance.ids import STATEMENT_ID_PATTERN, SUBJECT_ID_PATTERN
+from provenance.model.bodies import Body
+from provenance.model.kinds import KINDS, KindSpec
+
+FORMAT = 1
+ISSUED_AT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
+
+
+class Payload(BaseModel):
+    """The statement as signed. ``body`` is checked against the kind's model."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    format: Annotated[int, Field(ge=FORMAT, le=FORMAT)]
+    kind: str
+    subject: Annotated[str, StringConstraints(pattern=SUBJECT_ID_PATTERN)]
+    author: Annotated[str, StringConstraints(pattern=SUBJECT_ID_PATTERN)]
+    issued_at: Annotated[str, StringConstraints(pattern=ISSUED_AT_PATTERN)]
+    refs: list[Annotated[str, StringConstraints(pattern=STATEMENT_ID_PATTERN)]] = Field(
+        max_length=1000
+    )
+    body: dict[str, Any]
+
+
+class Statement:
+    """A parsed, schema-checked payload with its typed body."""
+
+    __slots__ = ("body", "payload", "spec")
+
+    def __init__(self, payload: Payload, spec: KindSpec, body: Body) -> None:
+        self.payload = payload
+        self.spec = spec
+        self.body = body
+
+    @property
+    def kind(self) -> str:
+        """The statement kind, e.g. ``finding.asserted``."""
+        return self.payload.kind
+
+    @property
+    def subject(self) -> str:
+        """The subject the statement is about."""
+        return self.payload.subject
+
+    @property
+    def author(self) -> str:
+        """The actor id of the author, whose key must have signed it."""
+        return self.payload.author
+
+
+def _first_error(e: ValidationError, prefix: str) -> str:
+    err = e.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    where = f"{prefix}.{loc}" if loc else prefix
+    return f"{where}: {err['msg']}"
+
+
+def parse_payload(payload: bytes) -> Statement:
+    """Parse and check payload bytes against the statement schema.
+
+    Raises:
+        InputError: naming the first field that is wrong.
+    """
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise InputError(f"payload is {len(payload)} bytes; the limit is {MAX_PAYLOAD_BYTES}")
+    try:
+        obj = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError("payload is not valid UTF-8 JSON") from e
+    if not isinstance(obj, dict):
+        raise InputError("payload must be a JSON object")
+    try:
+        canonical = bytes(rfc8785.dumps(obj))
+    except Exception as e:  # rfc8785 raises its own errors for out-of-range numbers
+        raise InputError(f"payload cannot be canonicalised: {e}") from e
+    if canonical != payload:
+        raise InputError("payload is not in RFC 8785 canonical form")
+    return statement_from_obj(obj)
+
+
+def statement_from_obj(obj: dict[str, Any]) -> Statement:
+    """Check a payload object (already decoded) against the schema."""
+    try:
+        model = Payload.model_validate(obj)
+    except ValidationError as e:
+        raise InputError(_first_error(e, "payload")) from e
+    spec = KINDS.get(model.kind)
+    if spec is None:
+        raise InputError(f"unknown statement kind {model.kind!r}; known: {', '.join(KINDS)}")
+    try:
+        body = spec.body.model_validate(model.body)
+    except ValidationError as e:
+        raise InputError(f"{model.kind}: {_first_error(e, 'body')}") from e
+    return Statement(model, spec, body)
+
+
+def now_utc() -> str:
+    """The current UTC time in the ``issued_at`` form, to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_payload(
+    *,
+    kind: str,
+    subject: str,
+    author: str,
+    body: Body | dict[str, Any],
+    refs: list[str] | None = None,
+    issued_at: str | None = None,
+) -> bytes:
+    """Build canonical payload bytes, checking them exactly as the store will."""
+    body_obj = body.model_dump(mode="json", exclude_none=True) if isinstance(body, Body) else body
+    obj = {
+        "format": FORMAT,
+        "kind": kind,
+        "subject": subject,
+        "author": author,
+        "issued_at": issued_at or now_utc(),
+        "refs": list(refs or []),
+        "body": body_obj,
+    }
+    payload = bytes(rfc8785.dumps(obj))
+    parse_payload(payload)
+    return payload

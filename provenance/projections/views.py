@@ -1,0 +1,246 @@
+"""Read models kept in the store's database, always rebuildable from the statements.
+
+eventsourcing 9.5 has no subscriptions on SQLite, so the views follow the
+notification log themselves: each catch-up reads a page of notifications after
+the tracked position and applies it, together with the new position, in one
+transaction. A writer that dies after appending leaves the views behind, never
+wrong; the next command catches them up.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from provenance.errors import ProvenanceError, StoreError
+from provenance.projections.subjects import State, apply
+from provenance.records import Recorded
+
+if TYPE_CHECKING:
+    from provenance.store.store import Store
+
+VIEW_TABLES = {
+    "view_subjects": "subject_id TEXT PRIMARY KEY, subject_type TEXT NOT NULL, "
+    "version INTEGER NOT NULL, state TEXT NOT NULL",
+    "view_history": "position INTEGER PRIMARY KEY, statement_id TEXT NOT NULL UNIQUE, "
+    "subject_id TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT NOT NULL, "
+    "author TEXT NOT NULL, key_id TEXT NOT NULL, issued_at TEXT NOT NULL, "
+    "received_at TEXT NOT NULL, refs TEXT NOT NULL, summary TEXT NOT NULL",
+    "view_keys": "key_id TEXT PRIMARY KEY, actor_id TEXT NOT NULL",
+    "view_links": "target_id TEXT NOT NULL, subject_id TEXT NOT NULL, "
+    "statement_id TEXT NOT NULL, relation TEXT NOT NULL, "
+    "PRIMARY KEY (target_id, statement_id)",
+    "view_tracking": "id INTEGER PRIMARY KEY CHECK (id = 1), notification_id INTEGER NOT NULL",
+}
+PAGE = 500
+
+
+def _clip(text: str, n: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def summarise(rec: Recorded) -> str:
+    """A one-line description of a statement, for history listings."""
+    b = rec.statement.body.model_dump(mode="json", exclude_none=True)
+    kind = rec.statement.kind
+    if kind == "actor.registered":
+        keyed = "with a key" if "public_key" in b else "without a key"
+        return f"registered {b['role']} {b['name']!r} {keyed}" + (" (admin)" if b["admin"] else "")
+    if kind == "evidence.registered":
+        return f"registered {b['item_kind']}: {_clip(b['title'])}"
+    if kind == "evidence.marking":
+        meaning = f" ({b['meaning']}: {b.get('value', '?')})" if "meaning" in b else ""
+        return f"marking {b['text']!r}{meaning}"
+    if kind == "finding.asserted":
+        return f"asserted ({b['confidence']} confidence): {_clip(b['claim'])}"
+    if kind == "finding.assessed":
+        return f"assessed: {b['stance']} ({b['confidence']} confidence): {_clip(b['rationale'])}"
+    if kind == "finding.reaffirmed":
+        return f"reaffirmed: {_clip(b['statement'])}"
+    if kind == "finding.revised":
+        return f"revised ({b['confidence']} confidence): {_clip(b['claim'])}"
+    if kind == "challenge.raised":
+        t = b["target"]
+        return (
+            f"{b['challenge_kind']} challenge to {t['type']} {t['id'][:16]}, "
+            f"attributed to {b['attributed_to']}"
+        )
+    if kind == "challenge.responded":
+        return f"{b['stance']}, attributed to {b['attributed_to']}: {_clip(b['text'])}"
+    return kind  # pragma: no cover
+
+
+def _links(rec: Recorded) -> list[tuple[str, str]]:
+    """(target, relation) pairs this statement adds to the link table."""
+    body = rec.statement.body.model_dump(mode="json", exclude_none=True)
+    kind = rec.statement.kind
+    links = [(ref, "refers-to") for ref in rec.statement.payload.refs]
+    if kind == "challenge.raised":
+        links.append((body["target"]["id"], "challenged-by"))
+    if kind in ("finding.asserted", "finding.revised"):
+        links.extend((item, "evidence-for") for item in body["evidence"])
+    return links
+
+
+class Views:
+    """The read models of one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.datastore = store.recorder.datastore
+
+    # -- maintenance ---------------------------------------------------------
+
+    def create_tables(self) -> None:
+        """Create the view tables (done by init and by rebuild)."""
+        with self.datastore.transaction(commit=True) as c:
+            for name, columns in VIEW_TABLES.items():
+                c.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+            c.execute("INSERT OR IGNORE INTO view_tracking VALUES (1, 0)")
+
+    def rebuild(self) -> None:
+        """Drop every view and replay all statements into fresh ones."""
+        with self.datastore.transaction(commit=True) as c:
+            for name in VIEW_TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {name}")
+        self.create_tables()
+        self.catch_up()
+
+    def position(self) -> int:
+        """The last notification id applied to the views."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT notification_id FROM view_tracking WHERE id = 1")
+            row = c.fetchone()
+        if row is None:
+            raise StoreError("the store's views are missing; run 'prov verify --rebuild-views'")
+        return int(row[0])
+
+    def catch_up(self) -> int:
+        """Apply every statement recorded since the tracked position; return how many."""
+        applied = 0
+        while True:
+            start = self.position()
+            notes = self.store.recorder.select_notifications(start + 1, PAGE)
+            if not notes:
+                return applied
+            index = self.store.index_by_notification(notes[0].id, notes[-1].id)
+            records = []
+            for n in notes:
+                row = index.get(n.id)
+                if row is None:
+                    raise StoreError(f"notification {n.id} has no index row: run 'prov verify'")
+                try:
+                    records.append(self.store._record(bytes(n.state), row))
+                except ProvenanceError as e:
+                    raise StoreError(
+                        f"stored statement at position {row['position']} is damaged ({e}): "
+                        "run 'prov verify'"
+                    ) from e
+            if self._apply_page(start, notes[-1].id, records):
+                applied += len(records)
+
+    def _apply_page(self, start: int, end: int, records: list[Recorded]) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("SELECT notification_id FROM view_tracking WHERE id = 1")
+            if int(c.fetchone()[0]) != start:
+                return False  # another process applied this page first
+            states: dict[str, State | None] = {}
+            for rec in records:
+                if rec.subject not in states:
+                    c.execute("SELECT state FROM view_subjects WHERE subject_id = ?", (rec.subject,))
+                    row = c.fetchone()
+                    states[rec.subject] = json.loads(row[0]) if row else None
+                state = apply(states[rec.subject], rec)
+                states[rec.subject] = state
+                self._write_history(c, rec)
+                if "key_id" in state and rec.statement.kind == "actor.registered":
+                    c.execute("INSERT INTO view_keys VALUES (?, ?)", (state["key_id"], rec.subject))
+            for subject, state in states.items():
+                assert state is not None
+                c.execute(
+                    "INSERT OR REPLACE INTO view_subjects VALUES (?, ?, ?, ?)",
+                    (subject, state["type"], state["version"], json.dumps(state, sort_keys=True)),
+                )
+            c.execute("UPDATE view_tracking SET notification_id = ? WHERE id = 1", (end,))
+        return True
+
+    @staticmethod
+    def _write_history(c: Any, rec: Recorded) -> None:
+        p = rec.statement.payload
+        c.execute(
+            "INSERT INTO view_history VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                rec.position,
+                rec.statement_id,
+                rec.subject,
+                rec.version,
+                p.kind,
+                p.author,
+                rec.signer,
+                p.issued_at,
+                rec.received_at,
+                json.dumps(list(p.refs)),
+                summarise(rec),
+            ),
+        )
+        for target, relation in _links(rec):
+            c.execute(
+                "INSERT OR IGNORE INTO view_links VALUES (?, ?, ?, ?)",
+                (target, rec.subject, rec.statement_id, relation),
+            )
+
+    # -- queries -------------------------------------------------------------
+
+    def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql, params)
+            return list(c.fetchall())
+
+    def subject(self, subject: str) -> State | None:
+        """The current state of a subject, or None."""
+        rows = self._query("SELECT state FROM view_subjects WHERE subject_id = ?", (subject,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def subjects(self, subject_type: str | None = None) -> list[State]:
+        """Every subject's current state, optionally of one type, in order of creation."""
+        sql = "SELECT state FROM view_subjects"
+        params: tuple[object, ...] = ()
+        if subject_type is not None:
+            sql += " WHERE subject_type = ?"
+            params = (subject_type,)
+        states = [json.loads(r[0]) for r in self._query(sql, params)]
+        return sorted(states, key=lambda s: s["created"]["position"])
+
+    def history(self, subject: str) -> list[dict[str, Any]]:
+        """A subject's history: one entry per statement, in version order."""
+        rows = self._query(
+            "SELECT * FROM view_history WHERE subject_id = ? ORDER BY version", (subject,)
+        )
+        return [{**dict(r), "refs": json.loads(r["refs"])} for r in rows]
+
+    def statement_row(self, statement_id: str) -> dict[str, Any] | None:
+        """The history entry of one statement."""
+        rows = self._query("SELECT * FROM view_history WHERE statement_id = ?", (statement_id,))
+        return {**dict(rows[0]), "refs": json.loads(rows[0]["refs"])} if rows else None
+
+    def actor_for_key(self, key_id: str) -> str | None:
+        """The actor that registered a key, if any."""
+        rows = self._query("SELECT actor_id FROM view_keys WHERE key_id = ?", (key_id,))
+        return str(rows[0][0]) if rows else None
+
+    def links_to(self, target: str, relation: str | None = None) -> list[dict[str, Any]]:
+        """Statements that point at a subject or statement id."""
+        sql = "SELECT * FROM view_links WHERE target_id = ?"
+        params: tuple[object, ...] = (target,)
+        if relation is not None:
+            sql += " AND relation = ?"
+            params = (target, relation)
+        return [dict(r) for r in self._query(sql, params)]
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every view, sorted: two dumps are equal iff the views are."""
+        return {
+            name: sorted(tuple(r) for r in self._query(f"SELECT * FROM {name}"))
+            for name in VIEW_TABLES
+        }
