@@ -64,15 +64,19 @@ def demo(directory: Path) -> None:
 
     _section("Who signs")
     for actor in views.subjects("actor"):
-        click.echo(f"  {actor['subject']:<11} {actor['name']} ({actor['role']}), "
-                   f"key {actor['key_id'][:16]}")
+        click.echo(
+            f"  {actor['subject']:<11} {actor['name']} ({actor['role']}), "
+            f"key {actor['key_id'][:16]}"
+        )
 
     _section("The evidence")
     for item in views.subjects("evidence"):
         click.echo(f"  {item['subject']:<18} {item['title']}, recovered {item['recovered_at']}")
         for m in item["markings"]:
-            click.echo(f"  {'':<18} marking {m['text']!r} read as {m['meaning']} {m['value']} "
-                       f"({m['method']})")
+            click.echo(
+                f"  {'':<18} marking {m['text']!r} read as {m['meaning']} {m['value']} "
+                f"({m['method']})"
+            )
 
     _section("The findings")
     for finding in views.subjects("finding"):
@@ -119,7 +123,9 @@ def demo(directory: Path) -> None:
     click.echo(f"  prov history {case.CENTRAL_FINDING} --store {s}")
     click.echo(f"  prov show {case.CHALLENGE} --store {s} --json")
     click.echo(f"  prov verify --store {s}")
-    click.echo(f"  (the demo's keys are in {built.keys_dir}; sign with --keys {built.keys_dir} "
-               "--key analyst)")
+    click.echo(
+        f"  (the demo's keys are in {built.keys_dir}; sign with --keys {built.keys_dir} "
+        "--key analyst)"
+    )
     if not report.ok:
         raise SystemExit(1)

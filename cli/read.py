@@ -9,6 +9,13 @@ from typing import Any
 
 import click
 
+from provenance.authoring import init_store
+from provenance.errors import StoreError
+from provenance.ids import is_subject_id
+from provenance.store import Store
+from provenance.store.audit import audit
+from provenance.store.store import DB_NAME
+
 from .context import (
     EXIT_VERIFY_FAILED,
     echo_json,
@@ -22,12 +29,6 @@ from .context import (
     store_option,
 )
 from .render import render_history, render_subject
-from provenance.authoring import init_store
-from provenance.errors import StoreError
-from provenance.ids import is_subject_id
-from provenance.store import Store
-from provenance.store.audit import audit
-from provenance.store.store import DB_NAME
 
 
 @click.command("init")
@@ -94,8 +95,12 @@ def key_new(name: str, encrypt: bool, keys_dir: Path | None, as_json: bool) -> N
     key = ring.create(name, new_passphrase(encrypt))
     if as_json:
         echo_json(
-            {"name": name, "path": str(ring.path_of(name)), "key_id": key.key_id,
-             "public_key": key.public_b64}
+            {
+                "name": name,
+                "path": str(ring.path_of(name)),
+                "key_id": key.key_id,
+                "public_key": key.public_b64,
+            }
         )
         return
     click.echo(f"created key {ring.path_of(name)}")
@@ -190,8 +195,12 @@ def list_(kind: str | None, store_dir: Path, as_json: bool) -> None:
     if as_json:
         echo_json(
             [
-                {"subject": s["subject"], "type": s["type"], "version": s["version"],
-                 "title": _title(s)}
+                {
+                    "subject": s["subject"],
+                    "type": s["type"],
+                    "version": s["version"],
+                    "title": _title(s),
+                }
                 for s in states
             ]
         )

@@ -85,7 +85,9 @@ def _finding_lines(store: Store, state: dict[str, Any]) -> list[str]:
                 lines.append(_wrap(f"reason: {v['reason']}", "      "))
             lines.append(f"      {stamp(v)}")
     for a in state["assessments"]:
-        lines.append(_wrap(f"assessment: {a['stance']} ({a['confidence']}): {a['rationale']}", "  "))
+        lines.append(
+            _wrap(f"assessment: {a['stance']} ({a['confidence']}): {a['rationale']}", "  ")
+        )
         lines.append(f"    {stamp(a)}")
     for r in state["reaffirmations"]:
         lines.append(_wrap(f"reaffirmed: {r['statement']}", "  "))
@@ -110,7 +112,8 @@ def render_challenge(state: dict[str, Any], base: str = "") -> list[str]:
 def _challenge_lines(state: dict[str, Any]) -> list[str]:
     t = state["target"]
     lines = [
-        f"  {state['challenge_kind']} challenge to {t['type']} {t['id']}  status: {state['status']}",
+        f"  {state['challenge_kind']} challenge to {t['type']} {t['id']}  "
+        f"status: {state['status']}",
         f"  raised by (attributed to): {state['attributed_to']}",
         f"  recorded by: {state['created']['author']}",
         _wrap(f"claim: {state['claim']}", "  "),
@@ -118,7 +121,9 @@ def _challenge_lines(state: dict[str, Any]) -> list[str]:
     if "source" in state:
         lines.append(f"  source: {state['source']}")
     for r in state["responses"]:
-        lines.append(_wrap(f"response ({r['stance']}) from {r['attributed_to']}: {r['text']}", "  "))
+        lines.append(
+            _wrap(f"response ({r['stance']}) from {r['attributed_to']}: {r['text']}", "  ")
+        )
         lines.append(f"    recorded {stamp(r)}")
     return lines
 

@@ -9,6 +9,12 @@ from typing import Any, TypeVar
 
 import click
 
+from provenance.authoring import sign_statement
+from provenance.envelope import MAX_ENVELOPE_BYTES
+from provenance.keys import SigningKey
+from provenance.model.bodies import ActorRole, ChallengeKind, Confidence, ItemKind
+from provenance.store import Receipt, Store
+
 from .context import (
     echo_json,
     fail,
@@ -19,17 +25,11 @@ from .context import (
     open_store,
     store_option,
 )
-from provenance.authoring import sign_statement
-from provenance.envelope import MAX_ENVELOPE_BYTES
-from provenance.keys import SigningKey
-from provenance.model.bodies import ActorRole, ChallengeKind, Confidence, ItemKind
-from provenance.store import Receipt, Store
-from provenance.store.store import Store as _Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _choices(literal: Any) -> click.Choice:
+def _choices(literal: Any) -> click.Choice[str]:
     return click.Choice(list(literal.__args__))
 
 
@@ -40,8 +40,10 @@ def write_options(func: F) -> F:
             store_option,
             keys_option,
             click.option(
-                "--key", envvar="PROV_KEY", help="Signing key: a name in the keys directory "
-                "or a path to a PEM file (env PROV_KEY)."
+                "--key",
+                envvar="PROV_KEY",
+                help="Signing key: a name in the keys directory "
+                "or a path to a PEM file (env PROV_KEY).",
             ),
             click.option(
                 "--issued-at",
@@ -100,7 +102,7 @@ def append(
     return receipt
 
 
-def author_of(store: _Store, key: SigningKey) -> str:
+def author_of(store: Store, key: SigningKey) -> str:
     """The actor a key is registered to in this store."""
     author = store.views.actor_for_key(key.key_id)
     if author is None:
@@ -468,9 +470,7 @@ def finding_revise(
 
 @click.command("assess")
 @click.argument("finding")
-@click.option(
-    "--stance", required=True, type=click.Choice(["supports", "contests", "qualifies"])
-)
+@click.option("--stance", required=True, type=click.Choice(["supports", "contests", "qualifies"]))
 @click.option("--confidence", required=True, type=_choices(Confidence))
 @click.option("--rationale", required=True, help="Why.")
 @write_options
@@ -635,4 +635,4 @@ def submit(envelope_file: Any, store_dir: Path, as_json: bool) -> None:
 
 
 COMMANDS = [actor_group, evidence_group, finding_group, assess, challenge, respond, submit]
-__all__ = ["COMMANDS", "Store"]
+__all__ = ["COMMANDS"]

@@ -59,8 +59,13 @@ def build(directory: Path) -> DemoStore:
         refs: list[str] | None = None,
     ) -> str:
         envelope = sign_statement(
-            keys[key], kind=kind, subject=subject, author=author, body=body,
-            refs=refs, issued_at=when,
+            keys[key],
+            kind=kind,
+            subject=subject,
+            author=author,
+            body=body,
+            refs=refs,
+            issued_at=when,
         )
         receipt = store.append(envelope)
         demo.statements[name] = receipt.statement_id
@@ -78,14 +83,18 @@ Put = Callable[..., str]
 
 
 def _actors(put: Put, keys: dict[str, SigningKey]) -> None:
-    people = [
+    people: list[tuple[str, str, bodies.ActorRole]] = [
         ("field-team", "Field investigation team", "researcher"),
         ("analyst", "Weapons analyst", "researcher"),
         ("observer", "Meeting observer (records what parties say)", "observer"),
     ]
     for actor, name, role in people:
         put(
-            f"register-{actor}", "root", ORG, "actor.registered", actor,
+            f"register-{actor}",
+            "root",
+            ORG,
+            "actor.registered",
+            actor,
             bodies.ActorRegistered(name=name, role=role, public_key=keys[actor].public_b64),
             "2024-01-08T09:05:00Z",
         )
@@ -93,7 +102,11 @@ def _actors(put: Put, keys: dict[str, SigningKey]) -> None:
 
 def _evidence(put: Put) -> None:
     put(
-        "debris", "field-team", "field-team", "evidence.registered", "item-debris-early",
+        "debris",
+        "field-team",
+        "field-team",
+        "evidence.registered",
+        "item-debris-early",
         bodies.EvidenceRegistered(
             item_kind="missile-remains",
             title="Ballistic missile debris recovered early in 2024",
@@ -104,10 +117,19 @@ def _evidence(put: Put) -> None:
         ),
         "2024-01-20T12:00:00Z",
     )
-    months = {"item-m1": "2024-07", "item-m2": "2024-07", "item-m3": "2024-08", "item-m4": "2024-08"}
+    months = {
+        "item-m1": "2024-07",
+        "item-m2": "2024-07",
+        "item-m3": "2024-08",
+        "item-m4": "2024-08",
+    }
     for n, item in enumerate(MISSILES, start=1):
         put(
-            f"register-{item}", "field-team", "field-team", "evidence.registered", item,
+            f"register-{item}",
+            "field-team",
+            "field-team",
+            "evidence.registered",
+            item,
             bodies.EvidenceRegistered(
                 item_kind="missile-remains",
                 title=f"Remains of ballistic missile {n} of North Korean origin",
@@ -120,7 +142,11 @@ def _evidence(put: Put) -> None:
             "2024-09-02T10:00:00Z",
         )
     put(
-        "mark-m3", "field-team", "field-team", "evidence.marking", "item-m3",
+        "mark-m3",
+        "field-team",
+        "field-team",
+        "evidence.marking",
+        "item-m3",
         bodies.MarkingObserved(
             text="2024",
             location="stencilled marking on a fragment of the airframe",
@@ -131,7 +157,11 @@ def _evidence(put: Put) -> None:
         "2024-09-03T14:00:00Z",
     )
     put(
-        "component", "field-team", "field-team", "evidence.registered", "item-component-1",
+        "component",
+        "field-team",
+        "field-team",
+        "evidence.registered",
+        "item-component-1",
         bodies.EvidenceRegistered(
             item_kind="component",
             title="Recently produced electronic component of non-North-Korean origin",
@@ -146,7 +176,11 @@ def _evidence(put: Put) -> None:
 
 def _findings(put: Put) -> None:
     put(
-        "finding-origin", "analyst", "analyst", "finding.asserted", "finding-origin",
+        "finding-origin",
+        "analyst",
+        "analyst",
+        "finding.asserted",
+        "finding-origin",
         bodies.FindingAsserted(
             claim="The ballistic missile debris recovered in Ukraine early in 2024 "
             "originated in North Korea.",
@@ -156,7 +190,11 @@ def _findings(put: Put) -> None:
         "2024-02-20T09:00:00Z",
     )
     put(
-        "finding-central", "analyst", "analyst", "finding.asserted", CENTRAL_FINDING,
+        "finding-central",
+        "analyst",
+        "analyst",
+        "finding.asserted",
+        CENTRAL_FINDING,
         bodies.FindingAsserted(
             claim="North Korean ballistic missiles are being produced and then used in Ukraine "
             "within months, not years: one of four remains recovered in July and August "
@@ -172,7 +210,11 @@ def _findings(put: Put) -> None:
         "2024-11-18T09:00:00Z",
     )
     put(
-        "finding-procurement", "analyst", "analyst", "finding.asserted", "finding-procurement",
+        "finding-procurement",
+        "analyst",
+        "analyst",
+        "finding.asserted",
+        "finding-procurement",
         bodies.FindingAsserted(
             claim="Recently produced components of non-North-Korean origin show that the "
             "network supplying North Korea's missile programme persists despite UN sanctions.",
@@ -182,7 +224,11 @@ def _findings(put: Put) -> None:
         "2024-11-18T09:30:00Z",
     )
     put(
-        "assess-support", "field-team", "field-team", "finding.assessed", CENTRAL_FINDING,
+        "assess-support",
+        "field-team",
+        "field-team",
+        "finding.assessed",
+        CENTRAL_FINDING,
         bodies.FindingAssessed(
             stance="supports",
             confidence="high",
@@ -192,7 +238,11 @@ def _findings(put: Put) -> None:
         "2024-11-20T16:00:00Z",
     )
     put(
-        "assess-qualify", "analyst", "analyst", "finding.assessed", CENTRAL_FINDING,
+        "assess-qualify",
+        "analyst",
+        "analyst",
+        "finding.assessed",
+        CENTRAL_FINDING,
         bodies.FindingAssessed(
             stance="qualifies",
             confidence="moderate",
@@ -207,7 +257,11 @@ def _dispute(put: Put, demo: DemoStore) -> None:
     source = f"UN Security Council meeting, {MEETING_DAY} (illustrative date)"
     meeting = f"{MEETING_DAY}T15:00:00Z"
     challenge_id = put(
-        "challenge", "observer", "observer", "challenge.raised", CHALLENGE,
+        "challenge",
+        "observer",
+        "observer",
+        "challenge.raised",
+        CHALLENGE,
         bodies.ChallengeRaised(
             target=bodies.ChallengeTarget(type="organisation", id=ORG),
             challenge_kind="impartiality",
@@ -219,7 +273,11 @@ def _dispute(put: Put, demo: DemoStore) -> None:
         meeting,
     )
     put(
-        "response-us", "observer", "observer", "challenge.responded", CHALLENGE,
+        "response-us",
+        "observer",
+        "observer",
+        "challenge.responded",
+        CHALLENGE,
         bodies.ChallengeResponded(
             stance="rebuts",
             attributed_to="United States (ambassador to the UN)",
@@ -230,7 +288,11 @@ def _dispute(put: Put, demo: DemoStore) -> None:
         f"{MEETING_DAY}T15:20:00Z",
     )
     put(
-        "response-dprk", "observer", "observer", "challenge.responded", CHALLENGE,
+        "response-dprk",
+        "observer",
+        "observer",
+        "challenge.responded",
+        CHALLENGE,
         bodies.ChallengeResponded(
             stance="clarifies",
             attributed_to="Democratic People's Republic of Korea (representative to the UN)",
@@ -241,7 +303,11 @@ def _dispute(put: Put, demo: DemoStore) -> None:
         f"{MEETING_DAY}T15:40:00Z",
     )
     put(
-        "response-org", "analyst", "analyst", "challenge.responded", CHALLENGE,
+        "response-org",
+        "analyst",
+        "analyst",
+        "challenge.responded",
+        CHALLENGE,
         bodies.ChallengeResponded(
             stance="rebuts",
             attributed_to="The organisation",
@@ -252,7 +318,11 @@ def _dispute(put: Put, demo: DemoStore) -> None:
         f"{MEETING_DAY}T16:00:00Z",
     )
     put(
-        "reaffirm", "analyst", "analyst", "finding.reaffirmed", CENTRAL_FINDING,
+        "reaffirm",
+        "analyst",
+        "analyst",
+        "finding.reaffirmed",
+        CENTRAL_FINDING,
         bodies.FindingReaffirmed(
             statement="The finding stands after the challenge to impartiality.",
             observations=[

@@ -93,7 +93,7 @@ class Envelope:
 
 def encode_envelope(payload: bytes, signatures: list[Signature]) -> bytes:
     """Serialise an envelope as RFC 8785 canonical JSON (the stored form)."""
-    obj = {
+    obj: dict[str, Any] = {
         "payload": b64encode(payload),
         "payloadType": PAYLOAD_TYPE,
         "signatures": [{"keyid": s.keyid, "sig": b64encode(s.sig)} for s in signatures],

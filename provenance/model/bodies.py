@@ -19,9 +19,7 @@ StatementRef = Annotated[str, StringConstraints(pattern=STATEMENT_ID_PATTERN)]
 PublicKeyB64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]
 DateOrTime = Annotated[
     str,
-    StringConstraints(
-        pattern=r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z)?)?)?$"
-    ),
+    StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z)?)?)?$"),
 ]
 """A UTC date or time of the precision known: ``2024``, ``2024-07``, ``2024-07-15``,
 ``2024-07-15T09:30Z``, ``2024-07-15T09:30:00Z``."""
@@ -66,9 +64,9 @@ class EvidenceRegistered(Body):
     recovered_at: DateOrTime | None = None
     recovered_where: ShortText | None = None
     custodian: ShortText | None = None
-    identifiers: dict[
-        Annotated[str, StringConstraints(min_length=1, max_length=64)], ShortText
-    ] = Field(default_factory=dict)
+    identifiers: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], ShortText] = (
+        Field(default_factory=dict)
+    )
 
 
 class MarkingObserved(Body):
@@ -152,8 +150,8 @@ __all__ = [
     "ChallengeResponded",
     "ChallengeTarget",
     "EvidenceRegistered",
-    "FindingAssessed",
     "FindingAsserted",
+    "FindingAssessed",
     "FindingReaffirmed",
     "FindingRevised",
     "MarkingObserved",

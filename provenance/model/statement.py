@@ -126,7 +126,7 @@ def build_payload(
 ) -> bytes:
     """Build canonical payload bytes, checking them exactly as the store will."""
     body_obj = body.model_dump(mode="json", exclude_none=True) if isinstance(body, Body) else body
-    obj = {
+    obj: dict[str, Any] = {
         "format": FORMAT,
         "kind": kind,
         "subject": subject,

@@ -148,7 +148,9 @@ class Views:
             states: dict[str, State | None] = {}
             for rec in records:
                 if rec.subject not in states:
-                    c.execute("SELECT state FROM view_subjects WHERE subject_id = ?", (rec.subject,))
+                    c.execute(
+                        "SELECT state FROM view_subjects WHERE subject_id = ?", (rec.subject,)
+                    )
                     row = c.fetchone()
                     states[rec.subject] = json.loads(row[0]) if row else None
                 state = apply(states[rec.subject], rec)
@@ -156,11 +158,11 @@ class Views:
                 self._write_history(c, rec)
                 if "key_id" in state and rec.statement.kind == "actor.registered":
                     c.execute("INSERT INTO view_keys VALUES (?, ?)", (state["key_id"], rec.subject))
-            for subject, state in states.items():
-                assert state is not None
+            for subject, final in states.items():
+                assert final is not None
                 c.execute(
                     "INSERT OR REPLACE INTO view_subjects VALUES (?, ?, ?, ?)",
-                    (subject, state["type"], state["version"], json.dumps(state, sort_keys=True)),
+                    (subject, final["type"], final["version"], json.dumps(final, sort_keys=True)),
                 )
             c.execute("UPDATE view_tracking SET notification_id = ? WHERE id = 1", (end,))
         return True

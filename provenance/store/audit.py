@@ -221,10 +221,10 @@ class _Auditor:
             self.problem(f"signature check failed: {e}", **where)
             return
         if isinstance(body, bodies.ActorRegistered):
-            public = base64.b64decode(body.public_key) if body.public_key else None
+            registered = base64.b64decode(body.public_key) if body.public_key else None
             self.actors[statement.subject] = _Actor(
-                env.key_id(public) if public else None,
-                public,
+                env.key_id(registered) if registered else None,
+                registered,
                 body.admin or body.role == "organisation",
             )
 
@@ -235,7 +235,9 @@ class _Auditor:
         if spec.creates and where["version"] != 1:
             self.problem(f"{statement.kind} must open its subject's history", **where)
         if spec.targets and subject_type == "":
-            self.problem(f"{statement.kind} applies to a subject no earlier statement created", **where)
+            self.problem(
+                f"{statement.kind} applies to a subject no earlier statement created", **where
+            )
         elif spec.targets and subject_type != spec.targets:
             self.problem(f"{statement.kind} cannot apply to a {subject_type}", **where)
         if spec.creates:
@@ -253,8 +255,7 @@ class _Auditor:
             for v in sorted(versions):
                 if v != expected:
                     self.problem(
-                        f"history has a gap: version {expected} is missing "
-                        f"(next present is {v})",
+                        f"history has a gap: version {expected} is missing (next present is {v})",
                         subject=subject,
                     )
                 expected = v + 1

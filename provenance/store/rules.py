@@ -39,7 +39,8 @@ def check_statement(store: Store, envelope: env.Envelope, statement: Statement) 
     author = _check_signer(store, envelope, statement)
     if statement.spec.admin_only and not _is_admin(author):
         raise _reject(
-            statement, f"only the organisation or an administrator may sign it, not {statement.author}"
+            statement,
+            f"only the organisation or an administrator may sign it, not {statement.author}",
         )
     _check_subject(store, statement)
     for ref in statement.payload.refs:
@@ -103,9 +104,7 @@ def _check_subject(store: Store, statement: Statement) -> None:
         return
     if existing is None:
         assert spec.targets is not None
-        raise _reject(
-            statement, f"{statement.subject} is not {_NOUN[spec.targets]} in this store"
-        )
+        raise _reject(statement, f"{statement.subject} is not {_NOUN[spec.targets]} in this store")
     if existing["type"] != spec.targets:
         raise _reject(
             statement,
@@ -135,7 +134,9 @@ def _check_body(store: Store, statement: Statement) -> None:
         target = body.target
         if target.type == "assessment":
             if not store.has_statement(target.id):
-                raise _reject(statement, f"target assessment {target.id[:12]}… is not in this store")
+                raise _reject(
+                    statement, f"target assessment {target.id[:12]}… is not in this store"
+                )
             if store.statement(target.id).statement.kind != "finding.assessed":
                 raise _reject(statement, f"target {target.id[:12]}… is not an assessment")
         elif target.type == "organisation":

@@ -190,10 +190,7 @@ class Store:
     def subject_records(self, subject: str, *, up_to_version: int | None = None) -> list[Recorded]:
         """A subject's history, in version order, read from the event store."""
         events = self.app.events.get(subject, lte=up_to_version)
-        index = {
-            (row["version"]): row
-            for row in self._index_rows("subject_id = ?", (subject,))
-        }
+        index = {(row["version"]): row for row in self._index_rows("subject_id = ?", (subject,))}
         records = []
         for event in events:
             assert isinstance(event, StatementRecorded)
