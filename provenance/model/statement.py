@@ -100,6 +100,8 @@ def statement_from_obj(obj: dict[str, Any]) -> Statement:
         model = Payload.model_validate(obj)
     except ValidationError as e:
         raise InputError(_first_error(e, "payload")) from e
+    if len(set(model.refs)) != len(model.refs):
+        raise InputError("payload.refs: the same statement id appears twice")
     spec = KINDS.get(model.kind)
     if spec is None:
         raise InputError(f"unknown statement kind {model.kind!r}; known: {', '.join(KINDS)}")
