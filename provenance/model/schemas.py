@@ -23,7 +23,7 @@ B64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 def _envelope() -> dict[str, Any]:
     return {
         "title": "Statement envelope (DSSE)",
-        "description": "A DSSE envelope carrying one statement payload; see docs/spec/statements.md.",
+        "description": "A DSSE envelope carrying one statement payload (docs/spec/statements.md).",
         "type": "object",
         "additionalProperties": False,
         "required": ["payload", "payloadType", "signatures"],

@@ -145,27 +145,47 @@ class Views:
             c.execute("SELECT notification_id FROM view_tracking WHERE id = 1")
             if int(c.fetchone()[0]) != start:
                 return False  # another process applied this page first
-            states: dict[str, State | None] = {}
-            for rec in records:
-                if rec.subject not in states:
-                    c.execute(
-                        "SELECT state FROM view_subjects WHERE subject_id = ?", (rec.subject,)
-                    )
-                    row = c.fetchone()
-                    states[rec.subject] = json.loads(row[0]) if row else None
-                state = apply(states[rec.subject], rec)
-                states[rec.subject] = state
-                self._write_history(c, rec)
-                if "key_id" in state and rec.statement.kind == "actor.registered":
-                    c.execute("INSERT INTO view_keys VALUES (?, ?)", (state["key_id"], rec.subject))
-            for subject, final in states.items():
-                assert final is not None
-                c.execute(
-                    "INSERT OR REPLACE INTO view_subjects VALUES (?, ?, ?, ?)",
-                    (subject, final["type"], final["version"], json.dumps(final, sort_keys=True)),
-                )
-            c.execute("UPDATE view_tracking SET notification_id = ? WHERE id = 1", (end,))
+            self._apply(c, records, end)
         return True
+
+    def apply_in_transaction(self, c: Any, records: list[Recorded], first: int, last: int) -> bool:
+        """Apply just-inserted statements inside the inserting transaction.
+
+        Does nothing and returns False when the views are behind (they were
+        dropped, or are being rebuilt): ``catch_up`` then brings them level.
+        """
+        c.execute("SELECT notification_id FROM view_tracking WHERE id = 1")
+        row = c.fetchone()
+        if row is None:
+            return False
+        c.execute(
+            "SELECT MAX(notification_id) FROM statement_index WHERE notification_id < ?", (first,)
+        )
+        previous = c.fetchone()[0] or 0
+        if int(row[0]) != int(previous):
+            return False
+        self._apply(c, records, last)
+        return True
+
+    def _apply(self, c: Any, records: list[Recorded], end: int) -> None:
+        states: dict[str, State | None] = {}
+        for rec in records:
+            if rec.subject not in states:
+                c.execute("SELECT state FROM view_subjects WHERE subject_id = ?", (rec.subject,))
+                row = c.fetchone()
+                states[rec.subject] = json.loads(row[0]) if row else None
+            state = apply(states[rec.subject], rec)
+            states[rec.subject] = state
+            self._write_history(c, rec)
+            if "key_id" in state and rec.statement.kind == "actor.registered":
+                c.execute("INSERT INTO view_keys VALUES (?, ?)", (state["key_id"], rec.subject))
+        for subject, final in states.items():
+            assert final is not None
+            c.execute(
+                "INSERT OR REPLACE INTO view_subjects VALUES (?, ?, ?, ?)",
+                (subject, final["type"], final["version"], json.dumps(final, sort_keys=True)),
+            )
+        c.execute("UPDATE view_tracking SET notification_id = ? WHERE id = 1", (end,))
 
     @staticmethod
     def _write_history(c: Any, rec: Recorded) -> None:

@@ -33,7 +33,7 @@ def _reject(statement: Statement, message: str) -> StatementRejected:
 
 def check_statement(store: Store, envelope: env.Envelope, statement: Statement) -> None:
     """Raise StatementRejected unless the statement may be appended now."""
-    if store.size() == 0:
+    if store.is_empty():
         _check_genesis(store, envelope, statement)
         return
     author = _check_signer(store, envelope, statement)
@@ -97,7 +97,7 @@ def _is_admin(actor: dict[str, Any]) -> bool:
 
 def _check_subject(store: Store, statement: Statement) -> None:
     spec = statement.spec
-    existing = store.subject_state(statement.subject)
+    existing = store.subject_type(statement.subject)
     if spec.creates is not None:
         if existing is not None:
             raise _reject(statement, f"subject {statement.subject} already exists")
@@ -105,17 +105,16 @@ def _check_subject(store: Store, statement: Statement) -> None:
     if existing is None:
         assert spec.targets is not None
         raise _reject(statement, f"{statement.subject} is not {_NOUN[spec.targets]} in this store")
-    if existing["type"] != spec.targets:
+    if existing != spec.targets:
         raise _reject(
             statement,
             f"{statement.kind} applies to {_NOUN[str(spec.targets)]}, but {statement.subject} "
-            f"is {_NOUN[existing['type']]}",
+            f"is {_NOUN[existing]}",
         )
 
 
 def _require_subject(store: Store, statement: Statement, subject: str, kind: str) -> None:
-    state = store.subject_state(subject)
-    if state is None or state["type"] != kind:
+    if store.subject_type(subject) != kind:
         raise _reject(statement, f"{subject} is not {_NOUN[kind]} in this store")
 
 

@@ -58,8 +58,10 @@ class StatementRecorder(SQLiteApplicationRecorder):
         # read the same maximum position until this transaction ends.
         c.execute("SELECT COALESCE(MAX(position), -1) FROM statement_index")
         position = int(c.fetchone()[0])
+        placed: list[tuple[int, int]] = []
         for entry, nid in zip(entries, notification_ids, strict=True):
             position += 1
+            placed.append((position, nid))
             c.execute(
                 "INSERT INTO statement_index VALUES (?,?,?,?,?,?)",
                 (
@@ -71,4 +73,9 @@ class StatementRecorder(SQLiteApplicationRecorder):
                     entry.received_at,
                 ),
             )
+        after_insert = kwargs.get("after_insert")
+        if after_insert is not None:
+            # Derived state (the views) is written in the same transaction,
+            # so it can never be out of step with the statements.
+            after_insert(c, placed)
         return notification_ids

@@ -13,13 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from provenance import envelope as env
 from provenance.errors import StatementRejected, StoreError
 from provenance.ids import StatementId
-from provenance.model.statement import parse_payload
+from provenance.model.kinds import SubjectType
+from provenance.model.statement import Statement, parse_payload
 from provenance.projections.subjects import State, fold
 from provenance.records import Recorded
 from provenance.store.app import ProvenanceApplication
@@ -164,10 +166,22 @@ class Store:
         return self.meta["root_key_id"]
 
     def size(self) -> int:
-        """How many statements the store holds."""
+        """How many statements the store holds (positions are dense from 0)."""
         with self.recorder.datastore.transaction(commit=False) as c:
-            c.execute("SELECT COUNT(*) FROM statement_index")
-            return int(c.fetchone()[0])
+            c.execute("SELECT MAX(position) FROM statement_index")
+            last = c.fetchone()[0]
+        return 0 if last is None else int(last) + 1
+
+    def is_empty(self) -> bool:
+        """True before the genesis statement is recorded."""
+        return self.size() == 0
+
+    def subject_type(self, subject: str) -> SubjectType | None:
+        """The type of a subject, from the statement that created it (None if none did)."""
+        events = self.recorder.select_events(subject, lte=1)
+        if not events:
+            return None
+        return parse_payload(env.parse_envelope(bytes(events[0].state)).payload).spec.subject_type
 
     def _index_rows(self, where: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
         with self.recorder.datastore.transaction(commit=False) as c:
@@ -279,18 +293,30 @@ class Store:
                 row = existing[0]
                 return Receipt(sid, row["subject_id"], row["position"], row["version"], True)
             check_statement(self, envelope, statement)
-            version = self.subject_version(statement.subject) + 1
-            event = StatementRecorded(statement.subject, version, raw)
-            entry = IndexEntry(sid, statement.subject, version, utc_now_precise())
             try:
-                recordings = self.app.save(event, index_entries=[entry])
+                return self._insert(raw, envelope, statement)
             except IntegrityError:
                 # Another writer appended to this subject, or stored this very
                 # statement, between our check and our insert: look again.
                 time.sleep(0.001 * (attempt + 1))
-                continue
-            assert recordings
-            row = self._index_rows("statement_id = ?", (sid,))[0]
-            self.views.catch_up()
-            return Receipt(sid, statement.subject, row["position"], version)
         raise StatementRejected(f"statement {sid[:12]} could not be appended: too much contention")
+
+    def _insert(self, raw: bytes, envelope: env.Envelope, statement: Statement) -> Receipt:
+        """Write the event, its index row and the views' update in one transaction."""
+        sid = envelope.statement_id
+        version = self.subject_version(statement.subject) + 1
+        event = StatementRecorded(statement.subject, version, raw)
+        entry = IndexEntry(sid, statement.subject, version, utc_now_precise())
+        placed: list[int] = []
+        views_current: list[bool] = []
+
+        def after_insert(c: Any, rows: list[tuple[int, int]]) -> None:
+            ((position, nid),) = rows
+            placed.append(position)
+            rec = Recorded(sid, position, version, entry.received_at, envelope, statement)
+            views_current.append(self.views.apply_in_transaction(c, [rec], nid, nid))
+
+        self.app.save(event, index_entries=[entry], after_insert=after_insert)
+        if not all(views_current):
+            self.views.catch_up()
+        return Receipt(sid, statement.subject, placed[0], version)
