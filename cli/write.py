@@ -104,7 +104,7 @@ def append(
 
 def author_of(store: Store, key: SigningKey) -> str:
     """The actor a key is registered to in this store."""
-    author = store.views.actor_for_key(key.key_id)
+    author = store.actor_for_key(key.key_id)
     if author is None:
         fail(
             f"key {key.name} ({key.key_id[:16]}…) is not registered to any actor in this store; "

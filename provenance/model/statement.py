@@ -9,9 +9,9 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from provenance.canonical import canonical_json, is_canonical
 from provenance.envelope import MAX_PAYLOAD_BYTES
 from provenance.errors import InputError
 from provenance.ids import STATEMENT_ID_PATTERN, SUBJECT_ID_PATTERN
@@ -85,11 +85,7 @@ def parse_payload(payload: bytes) -> Statement:
         raise InputError("payload is not valid UTF-8 JSON") from e
     if not isinstance(obj, dict):
         raise InputError("payload must be a JSON object")
-    try:
-        canonical = bytes(rfc8785.dumps(obj))
-    except Exception as e:  # rfc8785 raises its own errors for out-of-range numbers
-        raise InputError(f"payload cannot be canonicalised: {e}") from e
-    if canonical != payload:
+    if not is_canonical(payload, obj):
         raise InputError("payload is not in RFC 8785 canonical form")
     return statement_from_obj(obj)
 
@@ -137,6 +133,6 @@ def build_payload(
         "refs": list(refs or []),
         "body": body_obj,
     }
-    payload = bytes(rfc8785.dumps(obj))
+    payload = canonical_json(obj)
     parse_payload(payload)
     return payload

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from provenance.errors import ProvenanceError, StoreError
+from provenance.errors import StoreError
 from provenance.projections.subjects import State, apply
 from provenance.records import Recorded
 
@@ -22,15 +22,15 @@ if TYPE_CHECKING:
 VIEW_TABLES = {
     "view_subjects": "subject_id TEXT PRIMARY KEY, subject_type TEXT NOT NULL, "
     "version INTEGER NOT NULL, state TEXT NOT NULL",
-    "view_history": "position INTEGER PRIMARY KEY, statement_id TEXT NOT NULL UNIQUE, "
+    "view_history": "position INTEGER PRIMARY KEY, statement_id TEXT NOT NULL, "
     "subject_id TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT NOT NULL, "
     "author TEXT NOT NULL, key_id TEXT NOT NULL, issued_at TEXT NOT NULL, "
     "received_at TEXT NOT NULL, refs TEXT NOT NULL, summary TEXT NOT NULL",
-    "view_keys": "key_id TEXT PRIMARY KEY, actor_id TEXT NOT NULL",
     "view_links": "target_id TEXT NOT NULL, subject_id TEXT NOT NULL, "
     "statement_id TEXT NOT NULL, relation TEXT NOT NULL, "
     "PRIMARY KEY (target_id, statement_id)",
-    "view_tracking": "id INTEGER PRIMARY KEY CHECK (id = 1), notification_id INTEGER NOT NULL",
+    "view_tracking": "id INTEGER PRIMARY KEY CHECK (id = 1), "
+    "position INTEGER NOT NULL, notification_id INTEGER NOT NULL",
 }
 PAGE = 500
 
@@ -97,7 +97,11 @@ class Views:
         with self.datastore.transaction(commit=True) as c:
             for name, columns in VIEW_TABLES.items():
                 c.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
-            c.execute("INSERT OR IGNORE INTO view_tracking VALUES (1, 0)")
+            c.execute(
+                "CREATE INDEX IF NOT EXISTS view_history_subject "
+                "ON view_history (subject_id, version)"
+            )
+            c.execute("INSERT OR IGNORE INTO view_tracking VALUES (1, -1, 0)")
 
     def rebuild(self) -> None:
         """Drop every view and replay all statements into fresh ones."""
@@ -107,67 +111,43 @@ class Views:
         self.create_tables()
         self.catch_up()
 
-    def position(self) -> int:
-        """The last notification id applied to the views."""
+    def tracking(self) -> tuple[int, int]:
+        """The last (position, notification id) applied to the views."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT notification_id FROM view_tracking WHERE id = 1")
+            c.execute("SELECT position, notification_id FROM view_tracking WHERE id = 1")
             row = c.fetchone()
         if row is None:
             raise StoreError("the store's views are missing; run 'prov verify --rebuild-views'")
-        return int(row[0])
+        return int(row[0]), int(row[1])
 
     def catch_up(self) -> int:
-        """Apply every statement recorded since the tracked position; return how many."""
+        """Apply, page by page, every statement recorded since the tracked position.
+
+        Each page and the new position are written in one transaction, so a
+        crash leaves the views behind but never wrong. Returns how many
+        statements were applied.
+        """
         applied = 0
         while True:
-            start = self.position()
-            notes = self.store.recorder.select_notifications(start + 1, PAGE)
-            if not notes:
+            position, nid = self.tracking()
+            records = self.store.read_page(position + 1, nid, PAGE)
+            if not records:
                 return applied
-            index = self.store.index_by_notification(notes[0].id, notes[-1].id)
-            records = []
-            for n in notes:
-                row = index.get(n.id)
-                if row is None:
-                    raise StoreError(f"notification {n.id} has no index row: run 'prov verify'")
-                try:
-                    records.append(self.store._record(bytes(n.state), row))
-                except ProvenanceError as e:
-                    raise StoreError(
-                        f"stored statement at position {row['position']} is damaged ({e}): "
-                        "run 'prov verify'"
-                    ) from e
-            if self._apply_page(start, notes[-1].id, records):
+            last = self.store.index_range(records[-1].position, 1)[0]
+            if self._apply_page((position, nid), (last.position, last.notification_id), records):
                 applied += len(records)
 
-    def _apply_page(self, start: int, end: int, records: list[Recorded]) -> bool:
+    def _apply_page(
+        self, start: tuple[int, int], end: tuple[int, int], records: list[Recorded]
+    ) -> bool:
         with self.datastore.transaction(commit=True) as c:
-            c.execute("SELECT notification_id FROM view_tracking WHERE id = 1")
-            if int(c.fetchone()[0]) != start:
+            c.execute("SELECT position, notification_id FROM view_tracking WHERE id = 1")
+            if tuple(c.fetchone()) != start:
                 return False  # another process applied this page first
             self._apply(c, records, end)
         return True
 
-    def apply_in_transaction(self, c: Any, records: list[Recorded], first: int, last: int) -> bool:
-        """Apply just-inserted statements inside the inserting transaction.
-
-        Does nothing and returns False when the views are behind (they were
-        dropped, or are being rebuilt): ``catch_up`` then brings them level.
-        """
-        c.execute("SELECT notification_id FROM view_tracking WHERE id = 1")
-        row = c.fetchone()
-        if row is None:
-            return False
-        c.execute(
-            "SELECT MAX(notification_id) FROM statement_index WHERE notification_id < ?", (first,)
-        )
-        previous = c.fetchone()[0] or 0
-        if int(row[0]) != int(previous):
-            return False
-        self._apply(c, records, last)
-        return True
-
-    def _apply(self, c: Any, records: list[Recorded], end: int) -> None:
+    def _apply(self, c: Any, records: list[Recorded], end: tuple[int, int]) -> None:
         states: dict[str, State | None] = {}
         for rec in records:
             if rec.subject not in states:
@@ -177,15 +157,13 @@ class Views:
             state = apply(states[rec.subject], rec)
             states[rec.subject] = state
             self._write_history(c, rec)
-            if "key_id" in state and rec.statement.kind == "actor.registered":
-                c.execute("INSERT INTO view_keys VALUES (?, ?)", (state["key_id"], rec.subject))
         for subject, final in states.items():
             assert final is not None
             c.execute(
                 "INSERT OR REPLACE INTO view_subjects VALUES (?, ?, ?, ?)",
                 (subject, final["type"], final["version"], json.dumps(final, sort_keys=True)),
             )
-        c.execute("UPDATE view_tracking SET notification_id = ? WHERE id = 1", (end,))
+        c.execute("UPDATE view_tracking SET position = ?, notification_id = ? WHERE id = 1", end)
 
     @staticmethod
     def _write_history(c: Any, rec: Recorded) -> None:
@@ -215,6 +193,7 @@ class Views:
     # -- queries -------------------------------------------------------------
 
     def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+        self.catch_up()
         with self.datastore.transaction(commit=False) as c:
             c.execute(sql, params)
             return list(c.fetchall())
@@ -243,13 +222,11 @@ class Views:
 
     def statement_row(self, statement_id: str) -> dict[str, Any] | None:
         """The history entry of one statement."""
-        rows = self._query("SELECT * FROM view_history WHERE statement_id = ?", (statement_id,))
+        index = self.store.index_row(statement_id)
+        if index is None:
+            return None
+        rows = self._query("SELECT * FROM view_history WHERE position = ?", (index.position,))
         return {**dict(rows[0]), "refs": json.loads(rows[0]["refs"])} if rows else None
-
-    def actor_for_key(self, key_id: str) -> str | None:
-        """The actor that registered a key, if any."""
-        rows = self._query("SELECT actor_id FROM view_keys WHERE key_id = ?", (key_id,))
-        return str(rows[0][0]) if rows else None
 
     def links_to(self, target: str, relation: str | None = None) -> list[dict[str, Any]]:
         """Statements that point at a subject or statement id."""

@@ -26,6 +26,7 @@ from provenance.errors import ProvenanceError
 from provenance.model import bodies
 from provenance.model.statement import Statement, parse_payload
 from provenance.store.events import TOPIC
+from provenance.store.tables import INDEX_COLUMNS, IndexRow, Tx
 
 if TYPE_CHECKING:
     from provenance.store.store import Store
@@ -84,6 +85,11 @@ class _Actor:
     key_id: str | None
     public_key: bytes | None
     admin: bool
+    role: str
+
+    @property
+    def may_register(self) -> bool:
+        return self.admin or self.role == "organisation"
 
 
 class _Auditor:
@@ -100,7 +106,7 @@ class _Auditor:
 
     def run(self) -> AuditReport:
         index = self._load_index()
-        by_nid = {row["notification_id"]: row for row in index.values()}
+        by_nid = {row.notification_id: row for row in index.values()}
         matched: set[int] = set()
         for note in self._notifications():
             row = by_nid.get(note.id)
@@ -111,7 +117,7 @@ class _Auditor:
                     version=note.originator_version,
                 )
                 continue
-            matched.add(row["position"])
+            matched.add(row.position)
             self._check_row(row, note)
             self.report.statements += 1
             if self.progress:
@@ -121,19 +127,20 @@ class _Auditor:
                 self.problem(
                     "indexed statement is missing from the event store (deleted?)",
                     position=position,
-                    statement_id=row["statement_id"],
-                    subject=row["subject_id"],
-                    version=row["version"],
+                    statement_id=row.statement_id,
+                    subject=row.subject_id,
+                    version=row.version,
                 )
         self._check_versions()
+        self._check_actors_table()
         self.report.subjects = len(self.subjects)
         self.report.problems.sort(key=lambda p: (p.position is None, p.position or 0))
         return self.report
 
-    def _load_index(self) -> dict[int, dict[str, Any]]:
+    def _load_index(self) -> dict[int, IndexRow]:
         with self.store.recorder.datastore.transaction(commit=False) as c:
-            c.execute("SELECT * FROM statement_index ORDER BY position")
-            rows = {int(r["position"]): dict(r) for r in c.fetchall()}
+            found = Tx(c).all(f"SELECT {INDEX_COLUMNS} FROM statement_index ORDER BY position")
+        rows = {row.position: row for row in map(IndexRow.of, found)}
         for expected, position in enumerate(sorted(rows)):
             if position != expected:
                 self.problem(f"index positions are not dense: {expected} is missing")
@@ -149,32 +156,32 @@ class _Auditor:
             yield from notes
             start = notes[-1].id + 1
 
-    def _check_row(self, row: dict[str, Any], note: Any) -> None:
+    def _check_row(self, row: IndexRow, note: Any) -> None:
         where = {
-            "position": row["position"],
-            "statement_id": row["statement_id"],
-            "subject": row["subject_id"],
-            "version": row["version"],
+            "position": row.position,
+            "statement_id": row.statement_id,
+            "subject": row.subject_id,
+            "version": row.version,
         }
         if note.topic != TOPIC:
             self.problem(f"event topic is {note.topic!r}, expected {TOPIC!r}", **where)
         if (str(note.originator_id), note.originator_version) != (
-            row["subject_id"],
-            row["version"],
+            row.subject_id,
+            row.version,
         ):
             self.problem(
                 f"event row is {note.originator_id} v{note.originator_version}, "
-                f"index says {row['subject_id']} v{row['version']}",
+                f"index says {row.subject_id} v{row.version}",
                 **where,
             )
-        self._record_version(row["subject_id"], row["version"], None)
+        self._record_version(row.subject_id, row.version, None)
         try:
             envelope = env.parse_envelope(bytes(note.state))
         except ProvenanceError as e:
             self.problem(f"stored envelope is damaged: {e}", **where)
             return
         sid = envelope.statement_id
-        if sid != row["statement_id"]:
+        if sid != row.statement_id:
             self.problem(f"payload altered: it hashes to {sid[:16]}, not the indexed id", **where)
             return
         try:
@@ -182,8 +189,10 @@ class _Auditor:
         except ProvenanceError as e:
             self.problem(f"payload does not parse: {e}", **where)
             return
-        if statement.subject != row["subject_id"]:
+        if statement.subject != row.subject_id:
             self.problem(f"payload names subject {statement.subject}", **where)
+        if statement.kind != row.kind:
+            self.problem(f"index says kind {row.kind}, payload says {statement.kind}", **where)
         self._check_signature(envelope, statement, where)
         for ref in statement.payload.refs:
             if ref not in self.seen:
@@ -208,7 +217,7 @@ class _Auditor:
             if env.key_id(public) != self.store.root_key_id:
                 self.problem("first statement does not register the store's root key", **where)
                 return
-            author = _Actor(env.key_id(public), public, True)
+            author = _Actor(env.key_id(public), public, True, "organisation")
         else:
             found = self.actors.get(statement.author)
             if found is None or found.public_key is None:
@@ -220,12 +229,15 @@ class _Auditor:
         except ProvenanceError as e:
             self.problem(f"signature check failed: {e}", **where)
             return
+        if statement.spec.admin_only and not author.may_register:
+            self.problem(f"{statement.author} may not sign {statement.kind}", **where)
         if isinstance(body, bodies.ActorRegistered):
             registered = base64.b64decode(body.public_key) if body.public_key else None
             self.actors[statement.subject] = _Actor(
                 env.key_id(registered) if registered else None,
                 registered,
-                body.admin or body.role == "organisation",
+                body.admin,
+                body.role,
             )
 
     def _check_kind(self, statement: Statement, where: dict[str, Any]) -> None:
@@ -248,6 +260,20 @@ class _Auditor:
         if version is not None:
             versions.append(version)
         self.subjects[subject] = (kind or typ, versions)
+
+    def _check_actors_table(self) -> None:
+        with self.store.recorder.datastore.transaction(commit=False) as c:
+            rows = Tx(c).all("SELECT actor_id, admin, key_id, public_key, role FROM actors")
+        stored = {
+            r[0]: _Actor(r[2], None if r[3] is None else bytes(r[3]), bool(r[1]), r[4])
+            for r in rows
+        }
+        for actor_id in sorted(set(stored) | set(self.actors)):
+            if stored.get(actor_id) != self.actors.get(actor_id):
+                self.problem(
+                    f"actors table disagrees with the statements about actor {actor_id}",
+                    subject=actor_id,
+                )
 
     def _check_versions(self) -> None:
         for subject, (_, versions) in self.subjects.items():

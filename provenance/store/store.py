@@ -1,8 +1,11 @@
-"""The store: validates signed statements, then appends them through eventsourcing.
+"""The store: checks signed statements and appends them through eventsourcing.
 
-Nothing is written until a statement has passed every check: envelope and
-payload schema, signature, key ownership, refs, and that its kind fits its
-subject. See ``docs/spec/statements.md`` for the rules.
+One append is one database transaction: the event row (eventsourcing), the
+statement index row, every rule check and the actors table. A rule that fails
+rolls the whole transaction back, so nothing is ever half-written. The views
+are a projection that follows the statements in their own transactions
+(``Views.catch_up``), and every view query catches up first. See
+``docs/spec/statements.md`` for the rules.
 """
 
 from __future__ import annotations
@@ -18,19 +21,21 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from provenance import envelope as env
-from provenance.errors import StatementRejected, StoreError
+from provenance.errors import ProvenanceError, StatementRejected, StoreError
 from provenance.ids import StatementId
-from provenance.model.kinds import SubjectType
+from provenance.model.kinds import KINDS, SubjectType
 from provenance.model.statement import Statement, parse_payload
 from provenance.projections.subjects import State, fold
 from provenance.records import Recorded
 from provenance.store.app import ProvenanceApplication
 from provenance.store.events import StatementRecorded
-from provenance.store.rules import check_statement
-from provenance.store.sqlite import SCHEMA_VERSION, IndexEntry, StatementRecorder
+from provenance.store.rules import actor_row, check_statement
+from provenance.store.sqlite import SCHEMA_VERSION, StatementRecorder
+from provenance.store.tables import INDEX_COLUMNS, IndexRow, Tables, Tx
 
 DB_NAME = "prov.sqlite"
 STORE_FORMAT = "prov-store"
+MAX_ATTEMPTS = 50
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class Receipt:
 
 def utc_now_precise() -> str:
     """The store's receipt time: UTC, microseconds, RFC 3339 with ``Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class Store:
@@ -67,6 +72,11 @@ class Store:
         assert isinstance(recorder, StatementRecorder)
         self.recorder = recorder
         self.meta = self._read_meta()
+        # The next version of recently written subjects. A stale entry (another
+        # process appended meanwhile) fails the event table's primary key and
+        # is then dropped, so the cache can only save reads, never mislead.
+        self._next_version: dict[str, int] = {}
+        self._kinds: dict[str, str] = {}
         from provenance.projections.views import Views  # views import the store's types
 
         self.views = Views(self)
@@ -115,8 +125,7 @@ class Store:
             store.append(genesis)
         except Exception:
             app.close()
-            (directory / DB_NAME).unlink(missing_ok=True)
-            for suffix in ("-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm"):
                 (directory / f"{DB_NAME}{suffix}").unlink(missing_ok=True)
             raise
         return store
@@ -134,11 +143,10 @@ class Store:
 
     def _read_meta(self) -> dict[str, str]:
         try:
-            with self.recorder.datastore.transaction(commit=False) as c:
-                c.execute("SELECT key, value FROM prov_meta")
-                meta = {row[0]: row[1] for row in c.fetchall()}
+            rows = self._read("SELECT key, value FROM prov_meta")
         except PersistenceError as e:
             raise StoreError(f"{self.directory} is not a provenance store ({e})") from e
+        meta = {str(k): str(v) for k, v in rows}
         if meta.get("format") != STORE_FORMAT:
             raise StoreError(f"{self.directory} is not a provenance store")
         found = meta.get("schema_version")
@@ -160,6 +168,10 @@ class Store:
 
     # -- reading -------------------------------------------------------------
 
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self.recorder.datastore.transaction(commit=False) as c:
+            return Tx(c).all(sql, params)
+
     @property
     def root_key_id(self) -> str:
         """The key id of the organisation's root key, pinned at init."""
@@ -168,33 +180,27 @@ class Store:
     def size(self) -> int:
         """How many statements the store holds (positions are dense from 0)."""
         with self.recorder.datastore.transaction(commit=False) as c:
-            c.execute("SELECT MAX(position) FROM statement_index")
-            last = c.fetchone()[0]
-        return 0 if last is None else int(last) + 1
+            return Tables(Tx(c)).next_position()
 
-    def is_empty(self) -> bool:
-        """True before the genesis statement is recorded."""
-        return self.size() == 0
-
-    def subject_type(self, subject: str) -> SubjectType | None:
-        """The type of a subject, from the statement that created it (None if none did)."""
-        events = self.recorder.select_events(subject, lte=1)
-        if not events:
-            return None
-        return parse_payload(env.parse_envelope(bytes(events[0].state)).payload).spec.subject_type
-
-    def _index_rows(self, where: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
+    def index_row(self, statement_id: str) -> IndexRow | None:
+        """The index row of a statement (None if the store does not hold it)."""
         with self.recorder.datastore.transaction(commit=False) as c:
-            c.execute(
-                "SELECT position, statement_id, subject_id, version, notification_id, "
-                f"received_at FROM statement_index WHERE {where}",
-                params,
-            )
-            return list(c.fetchall())
+            return Tables(Tx(c)).index_row(statement_id)
 
     def has_statement(self, statement_id: str) -> bool:
         """Tell whether the store holds the statement."""
-        return bool(self._index_rows("statement_id = ?", (statement_id,)))
+        return self.index_row(statement_id) is not None
+
+    def actor_for_key(self, key_id: str) -> str | None:
+        """The actor a key is registered to, if any."""
+        with self.recorder.datastore.transaction(commit=False) as c:
+            return Tables(Tx(c)).actor_for_key(key_id)
+
+    def subject_type(self, subject: str) -> SubjectType | None:
+        """The type of a subject, from the statement that created it (None if none did)."""
+        with self.recorder.datastore.transaction(commit=False) as c:
+            kind = Tables(Tx(c)).creating_kind(subject)
+        return None if kind is None else KINDS[kind].subject_type
 
     def subject_version(self, subject: str) -> int:
         """The number of statements in a subject's history (0 if it has none)."""
@@ -203,19 +209,45 @@ class Store:
 
     def subject_records(self, subject: str, *, up_to_version: int | None = None) -> list[Recorded]:
         """A subject's history, in version order, read from the event store."""
-        events = self.app.events.get(subject, lte=up_to_version)
-        index = {(row["version"]): row for row in self._index_rows("subject_id = ?", (subject,))}
+        events = [
+            e
+            for e in self.app.events.get(subject, lte=up_to_version)
+            if isinstance(e, StatementRecorded)
+        ]
+        envelopes = [env.parse_envelope(e.envelope) for e in events]
+        index = self.index_rows([e.statement_id for e in envelopes])
         records = []
-        for event in events:
-            assert isinstance(event, StatementRecorded)
-            row = index.get(event.originator_version)
-            if row is None:
+        for event, envelope in zip(events, envelopes, strict=True):
+            row = index.get(envelope.statement_id)
+            if row is None or row.version != event.originator_version:
                 raise StoreError(
-                    f"subject {subject} version {event.originator_version} has no index row: "
-                    "run 'prov verify'"
+                    f"subject {subject} version {event.originator_version} does not match "
+                    "the statement index: run 'prov verify'"
                 )
-            records.append(self._record(event.envelope, row))
+            records.append(
+                Recorded(
+                    StatementId(row.statement_id),
+                    row.position,
+                    row.version,
+                    row.received_at,
+                    envelope,
+                    parse_payload(envelope.payload),
+                )
+            )
         return records
+
+    def index_rows(self, statement_ids: list[str]) -> dict[str, IndexRow]:
+        """Index rows of the given statements, by statement id (missing ones left out)."""
+        found: dict[str, IndexRow] = {}
+        for i in range(0, len(statement_ids), 500):
+            chunk = statement_ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._read(
+                f"SELECT {INDEX_COLUMNS} FROM statement_index WHERE statement_id IN ({marks})",
+                tuple(chunk),
+            )
+            found.update((r.statement_id, r) for r in map(IndexRow.of, rows))
+        return found
 
     def subject_state(self, subject: str, *, up_to_version: int | None = None) -> State | None:
         """A subject's state replayed from its statements (None if it does not exist)."""
@@ -223,57 +255,91 @@ class Store:
 
     def statement(self, statement_id: str) -> Recorded:
         """One recorded statement by its full id."""
-        rows = self._index_rows("statement_id = ?", (statement_id,))
-        if not rows:
+        row = self.index_row(statement_id)
+        if row is None:
             raise StoreError(f"no statement {statement_id}")
-        row = rows[0]
-        events = self.recorder.select_events(
-            row["subject_id"], gt=row["version"] - 1, lte=row["version"]
-        )
+        events = self.recorder.select_events(row.subject_id, gt=row.version - 1, lte=row.version)
         if not events:
             raise StoreError(f"statement {statement_id} is indexed but missing: run 'prov verify'")
-        return self._record(bytes(events[0].state), row)
+        return self.record(bytes(events[0].state), row)
 
     def resolve_statement(self, prefix: str) -> StatementId:
         """Expand a unique prefix (8 hex characters or more) to a full statement id."""
         p = prefix.lower()
-        if len(p) < 8 or any(ch not in "0123456789abcdef" for ch in p):
+        if not 8 <= len(p) <= 64 or any(ch not in "0123456789abcdef" for ch in p):
             raise StoreError(f"{prefix!r} is not a statement id (8 to 64 hex characters)")
-        rows = self._index_rows("statement_id >= ? AND statement_id < ?", (p, p + "g"))
+        rows = self._read(
+            "SELECT statement_id FROM statement_index WHERE statement_id >= ? "
+            "AND statement_id < ? LIMIT 2",
+            (p, p + "g"),
+        )
         if not rows:
             raise StoreError(f"no statement with id {prefix}")
         if len(rows) > 1:
             raise StoreError(f"statement id prefix {prefix} is ambiguous; give more characters")
-        return StatementId(rows[0]["statement_id"])
+        return StatementId(rows[0][0])
 
     @staticmethod
-    def _record(raw: bytes, row: sqlite3.Row) -> Recorded:
+    def record(raw: bytes, row: IndexRow) -> Recorded:
+        """A recorded statement from its stored bytes and index row."""
         envelope = env.parse_envelope(raw)
         return Recorded(
-            statement_id=StatementId(row["statement_id"]),
-            position=int(row["position"]),
-            version=int(row["version"]),
-            received_at=str(row["received_at"]),
+            statement_id=StatementId(row.statement_id),
+            position=row.position,
+            version=row.version,
+            received_at=row.received_at,
             envelope=envelope,
             statement=parse_payload(envelope.payload),
         )
 
-    def index_by_notification(self, first: int, last: int) -> dict[int, sqlite3.Row]:
-        """Index rows of the notifications ``first..last`` (inclusive), by notification id."""
-        rows = self._index_rows("notification_id BETWEEN ? AND ?", (first, last))
-        return {int(row["notification_id"]): row for row in rows}
+    def index_range(self, first: int, count: int) -> list[IndexRow]:
+        """Index rows of positions ``first`` to ``first + count - 1``, in order."""
+        rows = self._read(
+            f"SELECT {INDEX_COLUMNS} FROM statement_index "
+            "WHERE position >= ? AND position < ? ORDER BY position",
+            (first, first + count),
+        )
+        return [IndexRow.of(r) for r in rows]
+
+    def read_page(self, position: int, after_notification: int, limit: int) -> list[Recorded]:
+        """Statements from ``position`` on, reading the notification log after a given id.
+
+        Notifications and positions both follow commit order, so the n-th
+        notification read is the statement at ``position + n``; a mismatch
+        means the stored rows were damaged.
+        """
+        notes = self.recorder.select_notifications(after_notification + 1, limit)
+        rows = self.index_range(position, len(notes))
+        records = []
+        for note, row in zip(notes, rows, strict=False):
+            if (str(note.originator_id), note.originator_version, note.id) != (
+                row.subject_id,
+                row.version,
+                row.notification_id,
+            ):
+                raise StoreError(
+                    f"position {row.position} does not match the event log: run 'prov verify'"
+                )
+            try:
+                records.append(self.record(bytes(note.state), row))
+            except ProvenanceError as e:
+                raise StoreError(
+                    f"stored statement at position {row.position} is damaged ({e}): "
+                    "run 'prov verify'"
+                ) from e
+        if len(rows) != len(notes):
+            raise StoreError(
+                f"the statement index ends at {position + len(rows)}: run 'prov verify'"
+            )
+        return records
 
     def iter_records(self, *, page: int = 500) -> Iterator[Recorded]:
         """Every statement in the store's order (position 0 upwards)."""
-        start = 1
-        while True:
-            notes = self.recorder.select_notifications(start, page)
-            if not notes:
-                return
-            index = self.index_by_notification(notes[0].id, notes[-1].id)
-            for n in notes:
-                yield self._record(bytes(n.state), index[n.id])
-            start = notes[-1].id + 1
+        position, nid = 0, 0
+        while records := self.read_page(position, nid, page):
+            yield from records
+            position += len(records)
+            nid = self.index_range(position - 1, 1)[0].notification_id
 
     # -- writing -------------------------------------------------------------
 
@@ -287,36 +353,50 @@ class Store:
         envelope = env.parse_envelope(raw)
         statement = parse_payload(envelope.payload)
         sid = envelope.statement_id
-        for attempt in range(20):
-            existing = self._index_rows("statement_id = ?", (sid,))
-            if existing:
-                row = existing[0]
-                return Receipt(sid, row["subject_id"], row["position"], row["version"], True)
-            check_statement(self, envelope, statement)
+        for attempt in range(MAX_ATTEMPTS):
             try:
                 return self._insert(raw, envelope, statement)
             except IntegrityError:
-                # Another writer appended to this subject, or stored this very
-                # statement, between our check and our insert: look again.
+                # The statement is already stored, or another writer appended
+                # to this subject between our version read and our insert.
+                self._next_version.pop(statement.subject, None)
+                row = self.index_row(sid)
+                if row is not None:
+                    return Receipt(sid, row.subject_id, row.position, row.version, True)
                 time.sleep(0.001 * (attempt + 1))
         raise StatementRejected(f"statement {sid[:12]} could not be appended: too much contention")
 
     def _insert(self, raw: bytes, envelope: env.Envelope, statement: Statement) -> Receipt:
-        """Write the event, its index row and the views' update in one transaction."""
+        """Write the event and its index row, checking every rule, in one transaction."""
         sid = envelope.statement_id
-        version = self.subject_version(statement.subject) + 1
+        version = self._next_version.get(statement.subject) or (
+            self.subject_version(statement.subject) + 1
+        )
         event = StatementRecorded(statement.subject, version, raw)
-        entry = IndexEntry(sid, statement.subject, version, utc_now_precise())
+        received_at = utc_now_precise()
         placed: list[int] = []
-        views_current: list[bool] = []
 
-        def after_insert(c: Any, rows: list[tuple[int, int]]) -> None:
-            ((position, nid),) = rows
+        def in_transaction(c: Any, notification_ids: list[int]) -> None:
+            (nid,) = notification_ids
+            tables = Tables(Tx(c), self._kinds)
+            # A duplicate statement id fails here, before any rule is checked.
+            position = tables.append_index(
+                sid, statement.subject, version, statement.kind, nid, received_at
+            )
+            check_statement(
+                tables,
+                root_key_id=self.root_key_id,
+                position=position,
+                version=version,
+                envelope=envelope,
+                statement=statement,
+            )
+            if statement.kind == "actor.registered":
+                tables.insert_actor(actor_row(statement), position)
             placed.append(position)
-            rec = Recorded(sid, position, version, entry.received_at, envelope, statement)
-            views_current.append(self.views.apply_in_transaction(c, [rec], nid, nid))
 
-        self.app.save(event, index_entries=[entry], after_insert=after_insert)
-        if not all(views_current):
-            self.views.catch_up()
+        self.app.save(event, in_transaction=in_transaction)
+        if len(self._next_version) >= 65536:
+            self._next_version.clear()
+        self._next_version[statement.subject] = version + 1
         return Receipt(sid, statement.subject, placed[0], version)

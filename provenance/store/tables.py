@@ -1,0 +1,215 @@
+"""The store's own tables, read and written inside a transaction.
+
+Besides eventsourcing's event table, a store keeps two tables that are written
+in the same transaction as each event, so they can never disagree with it:
+
+- ``statement_index``: one row per statement with its dense position, id,
+  subject, version, kind, notification id and time of receipt;
+- ``actors``: one row per registered actor with its role, admin flag and key.
+
+They exist so that every rule can be checked with a few indexed reads inside
+the inserting transaction. ``prov verify`` recomputes both from the envelopes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from provenance.envelope import parse_envelope, statement_id
+
+STORE_TABLES = [
+    "CREATE TABLE IF NOT EXISTS statement_index ("
+    "position INTEGER PRIMARY KEY, "
+    "statement_id TEXT NOT NULL UNIQUE, "
+    "subject_id TEXT NOT NULL, "
+    "version INTEGER NOT NULL, "
+    "kind TEXT NOT NULL, "
+    "notification_id INTEGER NOT NULL, "
+    "received_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS actors ("
+    "actor_id TEXT PRIMARY KEY, "
+    "role TEXT NOT NULL, "
+    "admin INTEGER NOT NULL, "
+    "key_id TEXT UNIQUE, "
+    "public_key BLOB, "
+    "position INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS prov_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+]
+
+INDEX_COLUMNS = "position, statement_id, subject_id, version, kind, notification_id, received_at"
+
+
+class Tx:
+    """A cursor inside a transaction, with one placeholder style for every backend."""
+
+    def __init__(self, cursor: Any, placeholder: str = "?") -> None:
+        self.cursor = cursor
+        self.placeholder = placeholder
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    def run(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        """Execute a statement."""
+        self.cursor.execute(self._sql(sql), params)
+
+    def one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        """Execute a query and return its first row as a tuple (or None)."""
+        self.cursor.execute(self._sql(sql), params)
+        row = self.cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    def all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Execute a query and return every row as a tuple."""
+        self.cursor.execute(self._sql(sql), params)
+        return [tuple(r) for r in self.cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One row of the statement index."""
+
+    position: int
+    statement_id: str
+    subject_id: str
+    version: int
+    kind: str
+    notification_id: int
+    received_at: str
+
+    @classmethod
+    def of(cls, row: tuple[Any, ...]) -> IndexRow:
+        """Build from a row selected as ``INDEX_COLUMNS``."""
+        return cls(int(row[0]), row[1], row[2], int(row[3]), row[4], int(row[5]), row[6])
+
+
+@dataclass(frozen=True)
+class ActorRow:
+    """What the store knows of an actor."""
+
+    actor_id: str
+    role: str
+    admin: bool
+    key_id: str | None
+    public_key: bytes | None
+
+    @property
+    def may_register(self) -> bool:
+        """Whether the actor may register other actors."""
+        return self.admin or self.role == "organisation"
+
+
+class Tables:
+    """Reads and writes of the store tables through one transaction.
+
+    ``kinds`` may be a dict shared between transactions: the kind that created
+    a subject never changes, so remembering it can never be wrong.
+    """
+
+    def __init__(self, tx: Tx, kinds: dict[str, str] | None = None) -> None:
+        self.tx = tx
+        self.kinds = {} if kinds is None else kinds
+
+    def next_position(self) -> int:
+        """The position the next statement gets (dense from 0)."""
+        row = self.tx.one("SELECT MAX(position) FROM statement_index")
+        return 0 if row is None or row[0] is None else int(row[0]) + 1
+
+    def append_index(
+        self,
+        statement_id: str,
+        subject_id: str,
+        version: int,
+        kind: str,
+        notification_id: int,
+        received_at: str,
+    ) -> int:
+        """Add a statement's index row at the next position and return that position.
+
+        The position is computed by the INSERT itself, so no other writer can
+        take it (the event INSERT before it already holds the write lock).
+        Raises the database's integrity error on a duplicate statement id.
+        """
+        row = self.tx.one(
+            f"INSERT INTO statement_index ({INDEX_COLUMNS}) "
+            "SELECT COALESCE(MAX(position), -1) + 1, ?, ?, ?, ?, ?, ? FROM statement_index "
+            "RETURNING position",
+            (statement_id, subject_id, version, kind, notification_id, received_at),
+        )
+        assert row is not None
+        return int(row[0])
+
+    def insert_index(self, row: IndexRow) -> None:
+        """Add an index row at a given position (used when copying a store)."""
+        self.tx.run(
+            f"INSERT INTO statement_index ({INDEX_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+            (
+                row.position,
+                row.statement_id,
+                row.subject_id,
+                row.version,
+                row.kind,
+                row.notification_id,
+                row.received_at,
+            ),
+        )
+
+    def index_row(self, statement_id: str) -> IndexRow | None:
+        """The index row of a statement."""
+        row = self.tx.one(
+            f"SELECT {INDEX_COLUMNS} FROM statement_index WHERE statement_id = ?", (statement_id,)
+        )
+        return None if row is None else IndexRow.of(row)
+
+    def creating_kind(self, subject: str) -> str | None:
+        """The kind of the statement that created a subject, if any."""
+        known = self.kinds.get(subject)
+        if known is not None:
+            return known
+        # The event table's primary key finds version 1; the index row of that
+        # statement (by its id) holds its kind.
+        row = self.tx.one(
+            "SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = 1",
+            (subject,),
+        )
+        if row is None:
+            return None
+        payload = parse_envelope(bytes(row[0])).payload
+        found = self.index_row(statement_id(payload))
+        if found is None:
+            return None
+        if len(self.kinds) >= 65536:
+            self.kinds.clear()
+        self.kinds[subject] = found.kind
+        return found.kind
+
+    def actor(self, actor_id: str) -> ActorRow | None:
+        """A registered actor."""
+        row = self.tx.one(
+            "SELECT actor_id, role, admin, key_id, public_key FROM actors WHERE actor_id = ?",
+            (actor_id,),
+        )
+        if row is None:
+            return None
+        public = None if row[4] is None else bytes(row[4])
+        return ActorRow(row[0], row[1], bool(row[2]), row[3], public)
+
+    def actor_for_key(self, key_id: str) -> str | None:
+        """The actor a key is registered to."""
+        row = self.tx.one("SELECT actor_id FROM actors WHERE key_id = ?", (key_id,))
+        return None if row is None else str(row[0])
+
+    def insert_actor(self, actor: ActorRow, position: int) -> None:
+        """Record a newly registered actor."""
+        self.tx.run(
+            "INSERT INTO actors VALUES (?,?,?,?,?,?)",
+            (
+                actor.actor_id,
+                actor.role,
+                int(actor.admin),
+                actor.key_id,
+                actor.public_key,
+                position,
+            ),
+        )
