@@ -24,9 +24,7 @@ def _load(name: str) -> dict[str, Any]:
 def test_committed_schemas_equal_generated() -> None:
     """Fails when a model changes and 'python -m provenance.model.schemas schemas' was not run."""
     expected = generate()
-    on_disk = {
-        str(p.relative_to(SCHEMAS)): p.read_text() for p in SCHEMAS.rglob("*.schema.json")
-    }
+    on_disk = {str(p.relative_to(SCHEMAS)): p.read_text() for p in SCHEMAS.rglob("*.schema.json")}
     assert sorted(on_disk) == sorted(expected)
     for name, text in expected.items():
         assert on_disk[name] == text, f"schemas/{name} is stale"

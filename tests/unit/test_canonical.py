@@ -13,14 +13,13 @@ from provenance.canonical import canonical_json, is_canonical
 
 SAFE = 2**53 - 1
 scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-SAFE, max_value=SAFE)
-    | st.text(max_size=20)
+    st.none() | st.booleans() | st.integers(min_value=-SAFE, max_value=SAFE) | st.text(max_size=20)
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -52,12 +51,13 @@ def test_non_bmp_keys_and_floats_take_the_reference_path() -> None:
     reference = bytes(rfc8785.dumps(obj))
     assert reference.index("\U0001f600".encode()) < reference.index("\ue000".encode())
     assert is_canonical(reference, obj)
-    assert not is_canonical(json.dumps(obj, sort_keys=True, separators=(",", ":"),
-                                       ensure_ascii=False).encode(), obj)
+    assert not is_canonical(
+        json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(), obj
+    )
     assert is_canonical(b'{"a":1}', {"a": 1.0})
     assert not is_canonical(b'{"a":1.0}', {"a": 1.0})
 
 
 def test_escapes_match_jcs() -> None:
-    obj = {"k": "quote\" backslash\\ nl\n tab\t bell\x07 del\x7f ls\u2028 é"}
+    obj = {"k": 'quote" backslash\\ nl\n tab\t bell\x07 del\x7f ls\u2028 é'}
     assert is_canonical(bytes(rfc8785.dumps(obj)), obj)
