@@ -56,7 +56,9 @@ def run_store(directory: Path, n: int) -> tuple[float, float, int]:
             kind="actor.registered",
             subject="alice",
             author="org",
-            body=bodies.ActorRegistered(name="Alice", role="researcher", public_key=alice.public_b64),
+            body=bodies.ActorRegistered(
+                name="Alice", role="researcher", public_key=alice.public_b64
+            ),
         )
     )
     items = [f"item-{i}" for i in range(max(1, n // 20))]
@@ -69,7 +71,9 @@ def run_store(directory: Path, n: int) -> tuple[float, float, int]:
                 kind="evidence.registered",
                 subject=item,
                 author="alice",
-                body=bodies.EvidenceRegistered(item_kind="missile-remains", title=f"Remains {item}"),
+                body=bodies.EvidenceRegistered(
+                    item_kind="missile-remains", title=f"Remains {item}"
+                ),
             )
         )
     for i in range(n - len(items)):
