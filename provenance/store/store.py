@@ -395,7 +395,9 @@ class Store:
                 tables.insert_actor(actor_row(statement), position)
             placed.append(position)
 
-        self.app.save(event, in_transaction=in_transaction)
+        # The event store (mapper + recorder) directly: Application.save would only
+        # add snapshot and notification machinery that the store does not use.
+        self.app.events.put([event], in_transaction=in_transaction)
         if len(self._next_version) >= 65536:
             self._next_version.clear()
         self._next_version[statement.subject] = version + 1
