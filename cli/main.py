@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+from typing import Any
+
 import click
 
 from . import read, write
 from .demo import demo
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class ProvGroup(click.Group):
+    """A group whose usage errors are one line, like every other error of ``prov``."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as e:
+            hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+            click.echo(f"error: {e.format_message()}{hint}", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            click.echo(f"error: {e.format_message()}", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(
+    cls=ProvGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="provenance-store")
 def cli() -> None:
     """An event-sourced provenance store with signed statements.
@@ -17,7 +52,11 @@ def cli() -> None:
     statement; 'prov verify' proves the record was not altered.
 
     Exit codes: 0 ok, 1 verification failed, 2 usage or bad input.
-    Start with 'prov demo'.
+
+    \b
+    Example:
+      prov demo                       # build and tell the case in ./prov-demo
+      prov verify --store prov-demo/store
     """
 
 

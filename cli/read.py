@@ -75,7 +75,12 @@ def init(
 
 @click.group("key")
 def key_group() -> None:
-    """Create signing keys (kept outside the store)."""
+    """Create signing keys (kept outside the store).
+
+    \b
+    Example:
+      prov key new alice
+    """
 
 
 @key_group.command("new")

@@ -139,7 +139,12 @@ def print_receipt(receipt: Receipt, kind: str, as_json: bool) -> None:
 
 @click.group("actor")
 def actor_group() -> None:
-    """Register the actors who sign statements, and parties who do not."""
+    """Register the actors who sign statements, and parties who do not.
+
+    \b
+    Example:
+      prov actor add alice --name "A. Researcher" --role researcher --key-of alice --key root
+    """
 
 
 @actor_group.command("add")
@@ -198,7 +203,13 @@ def actor_add(
 
 @click.group("evidence")
 def evidence_group() -> None:
-    """Register evidence items and what is observed on them."""
+    """Register evidence items and what is observed on them.
+
+    \b
+    Example:
+      prov evidence add --id item-m1 --kind missile-remains --title "Remains" --key alice
+      prov evidence mark item-m1 --text 2024 --meaning "production year" --key alice
+    """
 
 
 def _identifiers(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -320,7 +331,13 @@ def evidence_mark(
 
 @click.group("finding")
 def finding_group() -> None:
-    """Assert, reaffirm and revise findings."""
+    """Assert, reaffirm and revise findings.
+
+    \b
+    Example:
+      prov finding assert --id finding-1 --claim "..." --evidence item-m1 \\
+          --confidence high --key alice
+    """
 
 
 def finding_body_options(func: F) -> F:

@@ -43,9 +43,12 @@ def init_store(
         kind="actor.registered",
         subject=org_id,
         author=org_id,
-        body=bodies.ActorRegistered(
-            name=org_name, role="organisation", public_key=root_key.public_b64, admin=True
-        ),
+        body={
+            "name": org_name,
+            "role": "organisation",
+            "public_key": root_key.public_b64,
+            "admin": True,
+        },
         issued_at=issued_at,
     )
     return Store.create(directory, genesis=genesis, root_key_id=root_key.key_id)

@@ -58,9 +58,14 @@ def statement_id(payload: bytes) -> StatementId:
 def b64decode_strict(text: str, what: str) -> bytes:
     """Standard, padded base64 (RFC 4648 §4); anything else is an InputError."""
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        data = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError) as e:
         raise InputError(f"{what} is not valid base64") from e
+    # Non-zero unused bits in the last character decode to the same bytes;
+    # requiring the canonical spelling keeps one statement to one byte string.
+    if base64.b64encode(data).decode("ascii") != text:
+        raise InputError(f"{what} is not canonical base64 (unused bits set)")
+    return data
 
 
 def b64encode(data: bytes) -> str:
@@ -120,6 +125,8 @@ def parse_envelope(raw: bytes) -> Envelope:
         raise InputError("envelope is not UTF-8") from e
     except json.JSONDecodeError as e:
         raise InputError(f"envelope is not valid JSON ({e.msg} at line {e.lineno})") from e
+    except (RecursionError, ValueError) as e:  # nesting too deep, integer too long
+        raise InputError(f"envelope is not acceptable JSON ({type(e).__name__})") from e
     if not isinstance(obj, dict):
         raise InputError("envelope must be a JSON object")
     if set(obj) != _ENVELOPE_KEYS:

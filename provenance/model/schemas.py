@@ -67,6 +67,24 @@ def _payload(kind: str | None) -> dict[str, Any]:
     return schema
 
 
+def _no_nulls(node: Any) -> Any:
+    """Optional members are omitted, never null (statements.md §2): drop the null branch."""
+    if isinstance(node, dict):
+        any_of = node.get("anyOf")
+        if isinstance(any_of, list) and {"type": "null"} in any_of:
+            rest = [_no_nulls(b) for b in any_of if b != {"type": "null"}]
+            node = {k: v for k, v in node.items() if k not in ("anyOf", "default")}
+            if len(rest) == 1:
+                node.update(rest[0])
+            else:
+                node["anyOf"] = rest
+            return node
+        return {k: _no_nulls(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_no_nulls(v) for v in node]
+    return node
+
+
 def generate() -> dict[str, str]:
     """Every schema file's name and exact text."""
     out: dict[str, dict[str, Any]] = {"envelope.schema.json": _envelope()}
@@ -78,7 +96,7 @@ def generate() -> dict[str, str]:
         schema = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": BASE_URI + name,
-            **schema,
+            **_no_nulls(schema),
         }
         texts[name] = json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return texts

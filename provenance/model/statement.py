@@ -83,6 +83,8 @@ def parse_payload(payload: bytes) -> Statement:
         obj = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError("payload is not valid UTF-8 JSON") from e
+    except (RecursionError, ValueError) as e:  # nesting too deep, integer too long
+        raise InputError(f"payload is not acceptable JSON ({type(e).__name__})") from e
     if not isinstance(obj, dict):
         raise InputError("payload must be a JSON object")
     if not is_canonical(payload, obj):
@@ -98,6 +100,9 @@ def statement_from_obj(obj: dict[str, Any]) -> Statement:
         raise InputError(_first_error(e, "payload")) from e
     if len(set(model.refs)) != len(model.refs):
         raise InputError("payload.refs: the same statement id appears twice")
+    nulls = [k for k, v in model.body.items() if v is None]
+    if nulls:
+        raise InputError(f"body.{nulls[0]}: null is not allowed; omit the member instead")
     spec = KINDS.get(model.kind)
     if spec is None:
         raise InputError(f"unknown statement kind {model.kind!r}; known: {', '.join(KINDS)}")

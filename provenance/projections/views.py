@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from eventsourcing.persistence import PersistenceError
+
 from provenance.errors import StoreError
 from provenance.projections.subjects import State, apply
 from provenance.records import Recorded
@@ -113,9 +115,12 @@ class Views:
 
     def tracking(self) -> tuple[int, int]:
         """The last (position, notification id) applied to the views."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT position, notification_id FROM view_tracking WHERE id = 1")
-            row = c.fetchone()
+        try:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute("SELECT position, notification_id FROM view_tracking WHERE id = 1")
+                row = c.fetchone()
+        except PersistenceError:
+            row = None
         if row is None:
             raise StoreError("the store's views are missing; run 'prov verify --rebuild-views'")
         return int(row[0]), int(row[1])

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from eventsourcing.persistence import PersistenceError
+
 from provenance import envelope as env
 from provenance.errors import ProvenanceError
 from provenance.model import bodies
@@ -118,7 +120,16 @@ class _Auditor:
                 )
                 continue
             matched.add(row.position)
-            self._check_row(row, note)
+            try:
+                self._check_row(row, note)
+            except Exception as e:  # damaged bytes must be reported, never crash the audit
+                self.problem(
+                    f"stored row could not be checked ({type(e).__name__}: {e})",
+                    position=row.position,
+                    statement_id=row.statement_id,
+                    subject=row.subject_id,
+                    version=row.version,
+                )
             self.report.statements += 1
             if self.progress:
                 self.progress(1)
@@ -289,4 +300,9 @@ class _Auditor:
 
 def audit(store: Store, progress: Callable[[int], None] | None = None) -> AuditReport:
     """Audit every stored statement; never raises for damaged data, reports it."""
-    return _Auditor(store, progress).run()
+    auditor = _Auditor(store, progress)
+    try:
+        return auditor.run()
+    except PersistenceError as e:  # a table is missing or unreadable
+        auditor.problem(f"the store's tables cannot be read: {e}")
+        return auditor.report
