@@ -1,0 +1,285 @@
+"""Shared fixtures: an isolated environment, a small signed store, raw-row helpers.
+
+The ``world`` fixture is a store of three signers: the organisation ``org``
+(root key, admin) and the researchers ``alice`` and ``bob``. Its statements
+are issued at a fixed time, so signing the same content twice gives the same
+envelope (Ed25519 is deterministic), which is what duplicate tests rely on.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from provenance import demo as demo_case
+from provenance.authoring import init_store, sign_statement
+from provenance.errors import StatementRejected
+from provenance.keys import KeyRing, SigningKey
+from provenance.model import bodies
+from provenance.store import DB_NAME, Receipt, Store
+from provenance_cli.main import cli
+
+ORG = "org"
+ISSUED_AT = "2024-01-01T00:00:00Z"
+
+
+# -- raw access to the database file -------------------------------------------
+
+
+def db_path(store_dir: Path) -> Path:
+    """The SQLite file of a store."""
+    return store_dir / DB_NAME
+
+
+def raw_count(store_dir: Path, table: str = "stored_events") -> int:
+    """Rows in ``table``, counted with the sqlite3 module, not through the library."""
+    with closing(sqlite3.connect(db_path(store_dir))) as con:
+        return int(con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+def listing(directory: Path) -> list[str]:
+    """Every path under ``directory`` (empty if it does not exist), sorted."""
+    if not directory.exists():
+        return []
+    return sorted(str(p.relative_to(directory)) for p in directory.rglob("*"))
+
+
+@pytest.fixture
+def rows() -> Callable[..., int]:
+    """``rows(store_dir, table="stored_events")``: a raw row count."""
+    return raw_count
+
+
+@pytest.fixture
+def files() -> Callable[[Path], list[str]]:
+    """``files(directory)``: the sorted listing of a directory tree."""
+    return listing
+
+
+# -- environment --------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads the caller's PROV_* settings or writes under the real home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    for var in ("PROV_STORE", "PROV_KEYS", "PROV_KEY", "PROV_PASSPHRASE", "PROV_DEBUG"):
+        monkeypatch.delenv(var, raising=False)
+
+
+# -- a small store ------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """A store with the organisation, alice and bob registered; helpers to sign and append."""
+
+    store_dir: Path
+    ring: KeyRing
+    store: Store
+    keys: dict[str, SigningKey]
+    authors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def keys_dir(self) -> Path:
+        """The directory holding the private keys."""
+        return self.ring.directory
+
+    def new_key(self, name: str) -> SigningKey:
+        """Create a key that no actor has registered (yet)."""
+        key = self.ring.create(name)
+        self.keys[name] = key
+        return key
+
+    def sign(
+        self,
+        signer: str,
+        kind: str,
+        subject: str,
+        body: bodies.Body | dict[str, Any],
+        *,
+        author: str | None = None,
+        refs: list[str] | None = None,
+        issued_at: str = ISSUED_AT,
+    ) -> bytes:
+        """Sign a statement with key ``signer``; the author defaults to that key's actor."""
+        return sign_statement(
+            self.keys[signer],
+            kind=kind,
+            subject=subject,
+            author=author or self.authors.get(signer, signer),
+            body=body,
+            refs=refs,
+            issued_at=issued_at,
+        )
+
+    def put(
+        self,
+        signer: str,
+        kind: str,
+        subject: str,
+        body: bodies.Body | dict[str, Any],
+        **kwargs: Any,
+    ) -> Receipt:
+        """Sign and append; return the receipt."""
+        return self.store.append(self.sign(signer, kind, subject, body, **kwargs))
+
+    # Shorthands for the usual statements.
+
+    def register(self, actor: str, key: SigningKey | None = None, **body: Any) -> Receipt:
+        """Register ``actor`` (signed by the root key), with ``key``'s public key if given."""
+        fields: dict[str, Any] = {"name": f"Actor {actor}", "role": "researcher", **body}
+        if key is not None:
+            fields["public_key"] = key.public_b64
+        return self.put("root", "actor.registered", actor, fields)
+
+    def evidence(self, item: str, signer: str = "alice", **body: Any) -> Receipt:
+        """Register an evidence item."""
+        fields = {"item_kind": "other", "title": f"Item {item}", **body}
+        return self.put(signer, "evidence.registered", item, fields)
+
+    def finding(
+        self,
+        finding: str,
+        evidence: list[str],
+        signer: str = "alice",
+        refs: list[str] | None = None,
+        **body: Any,
+    ) -> Receipt:
+        """Assert a finding resting on ``evidence``."""
+        fields = {"claim": f"Claim {finding}", "evidence": evidence, "confidence": "high", **body}
+        return self.put(signer, "finding.asserted", finding, fields, refs=refs)
+
+    def assess(self, finding: str, signer: str = "bob", stance: str = "supports") -> Receipt:
+        """Assess a finding."""
+        body = {"stance": stance, "confidence": "moderate", "rationale": f"{signer} {stance}"}
+        return self.put(signer, "finding.assessed", finding, body)
+
+    def challenge(
+        self, challenge: str, target_type: str, target_id: str, signer: str = "bob"
+    ) -> Receipt:
+        """Raise a challenge against a target."""
+        body = {
+            "target": {"type": target_type, "id": target_id},
+            "challenge_kind": "methodology",
+            "attributed_to": "Delegation X",
+            "claim": "The method is unsound.",
+        }
+        return self.put(signer, "challenge.raised", challenge, body)
+
+    # Checking that nothing was written.
+
+    def counts(self) -> tuple[int, int, int]:
+        """(store.size(), raw stored_events rows, raw statement_index rows)."""
+        return (
+            self.store.size(),
+            raw_count(self.store_dir, "stored_events"),
+            raw_count(self.store_dir, "statement_index"),
+        )
+
+    @contextmanager
+    def refuses(
+        self, match: str, exc: type[Exception] = StatementRejected
+    ) -> Iterator[pytest.ExceptionInfo[Exception]]:
+        """Expect ``exc`` matching ``match``, and that the store is left exactly as it was."""
+        before = self.counts()
+        with pytest.raises(exc, match=match) as info:
+            yield info
+        assert self.counts() == before, "a refused statement changed the store"
+
+
+def make_world(root: Path) -> World:
+    """Build the three-signer store under ``root`` (store in root/store, keys in root/keys)."""
+    ring = KeyRing(root / "keys")
+    keys = {name: ring.create(name) for name in ("root", "alice", "bob")}
+    store = init_store(
+        root / "store", keys["root"], org_id=ORG, org_name="The Organisation", issued_at=ISSUED_AT
+    )
+    world = World(root / "store", ring, store, keys, authors={"root": ORG})
+    world.register("alice", keys["alice"])
+    world.register("bob", keys["bob"])
+    return world
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """A fresh small store, closed after the test."""
+    w = make_world(tmp_path)
+    yield w
+    w.store.close()
+
+
+# -- the demo store -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The demo case built once: its store directory, keys and statement ids by name."""
+
+    root: Path
+    store_dir: Path
+    keys_dir: Path
+    statements: dict[str, str]
+
+    def copy(self, destination: Path) -> Path:
+        """A copy of the store directory, to damage without harming the shared one."""
+        target = destination / "store"
+        shutil.copytree(self.store_dir, target)
+        return target
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The demo store, shared by the tests of a module that only read it."""
+    root = tmp_path_factory.mktemp("demo")
+    built = demo_case.build(root)
+    built.store.close()
+    return Demo(root, root / "store", built.keys_dir, dict(built.statements))
+
+
+# -- the command line -----------------------------------------------------------
+
+
+@dataclass
+class Prov:
+    """Runs `prov` in-process with PROV_KEYS pointing at the test's own keys directory."""
+
+    keys_dir: Path
+    store_dir: Path
+
+    def __call__(
+        self, *args: str, env: dict[str, str | None] | None = None, input: bytes | str | None = None
+    ) -> Result:
+        full_env: dict[str, str | None] = {"PROV_KEYS": str(self.keys_dir), **(env or {})}
+        return CliRunner().invoke(cli, list(args), env=full_env, input=input)
+
+    def ok(self, *args: str, **kwargs: Any) -> Result:
+        """Run and require exit 0 with no exception."""
+        result = self(*args, **kwargs)
+        assert result.exit_code == 0, (args, result.output, result.exception)
+        assert result.exception is None
+        return result
+
+    def json(self, *args: str, **kwargs: Any) -> Any:
+        """Run with --json, require exit 0, and return the parsed stdout."""
+        return json.loads(self.ok(*args, "--json", **kwargs).stdout)
+
+
+@pytest.fixture
+def prov(tmp_path: Path) -> Prov:
+    """`prov` with keys in tmp_path/keys; the store, when there is one, is tmp_path/store
+    (the same directories the ``world`` fixture uses)."""
+    return Prov(tmp_path / "keys", tmp_path / "store")
