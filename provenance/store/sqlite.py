@@ -12,7 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteFactory,
+)
 
 from provenance.store.tables import STORE_TABLES
 
@@ -37,3 +42,28 @@ class StatementRecorder(SQLiteApplicationRecorder):
             assert notification_ids is not None
             in_transaction(c, list(notification_ids))
         return notification_ids
+
+
+class StoreFactory(SQLiteFactory):
+    """eventsourcing's SQLite factory, with a pool that keeps one connection warm.
+
+    The default pool hands out its five connections in turn, so each
+    transaction runs on a connection whose page cache another connection's
+    commit has invalidated; reads then go back to the file for every page.
+    One pooled connection (more are opened on demand and closed after use)
+    keeps the cache valid between one writer's transactions.
+    """
+
+    POOL_SIZE = 1
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        default = self.datastore
+        self.datastore = SQLiteDatastore(
+            db_name=default.pool.db_name,
+            lock_timeout=default.pool.lock_timeout,
+            pool_size=self.POOL_SIZE,
+            single_row_tracking=default.single_row_tracking,
+            originator_id_type=default.originator_id_type,
+        )
+        default.close()

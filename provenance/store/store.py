@@ -86,7 +86,7 @@ class Store:
     @staticmethod
     def _app(directory: Path, *, create: bool) -> ProvenanceApplication:
         env_vars = {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": "provenance.store.sqlite:StoreFactory",
             "SQLITE_DBNAME": str(directory / DB_NAME),
             "SQLITE_LOCK_TIMEOUT": "30",
             "ORIGINATOR_ID_TYPE": "text",
@@ -363,15 +363,25 @@ class Store:
                 row = self.index_row(sid)
                 if row is not None:
                     return Receipt(sid, row.subject_id, row.position, row.version, True)
+                if statement.spec.creates is not None and self.subject_version(statement.subject):
+                    raise StatementRejected(
+                        f"{statement.kind} on {statement.subject}: "
+                        f"subject {statement.subject} already exists"
+                    ) from None
                 time.sleep(0.001 * (attempt + 1))
         raise StatementRejected(f"statement {sid[:12]} could not be appended: too much contention")
 
     def _insert(self, raw: bytes, envelope: env.Envelope, statement: Statement) -> Receipt:
         """Write the event and its index row, checking every rule, in one transaction."""
         sid = envelope.statement_id
-        version = self._next_version.get(statement.subject) or (
-            self.subject_version(statement.subject) + 1
-        )
+        if statement.spec.creates is not None:
+            # A creating statement opens its subject's history; if the subject
+            # exists, the event table's primary key refuses version 1.
+            version = 1
+        else:
+            version = self._next_version.get(statement.subject) or (
+                self.subject_version(statement.subject) + 1
+            )
         event = StatementRecorded(statement.subject, version, raw)
         received_at = utc_now_precise()
         placed: list[int] = []

@@ -131,14 +131,13 @@ class Tables:
         take it (the event INSERT before it already holds the write lock).
         Raises the database's integrity error on a duplicate statement id.
         """
-        row = self.tx.one(
-            f"INSERT INTO statement_index ({INDEX_COLUMNS}) "
-            "SELECT COALESCE(MAX(position), -1) + 1, ?, ?, ?, ?, ?, ? FROM statement_index "
-            "RETURNING position",
+        self.tx.run(
+            f"INSERT INTO statement_index ({INDEX_COLUMNS}) VALUES ("
+            "(SELECT COALESCE(MAX(position), -1) + 1 FROM statement_index), ?, ?, ?, ?, ?, ?)",
             (statement_id, subject_id, version, kind, notification_id, received_at),
         )
-        assert row is not None
-        return int(row[0])
+        # ``position`` is the INTEGER PRIMARY KEY, that is the rowid.
+        return int(self.tx.cursor.lastrowid)
 
     def insert_index(self, row: IndexRow) -> None:
         """Add an index row at a given position (used when copying a store)."""
