@@ -38,6 +38,30 @@ ItemKind = Literal[
     "other",
 ]
 ChallengeKind = Literal["impartiality", "methodology", "authenticity", "chain-of-custody"]
+Likelihood = Literal[
+    "almost no chance",
+    "very unlikely",
+    "unlikely",
+    "roughly even chance",
+    "likely",
+    "very likely",
+    "almost certain",
+]
+"""US ICD 203 likelihood terms (01-05, 05-20, 20-45, 45-55, 55-80, 80-95, 95-99 %)."""
+Reliability = Literal["A", "B", "C", "D", "E", "F"]
+"""Admiralty code source reliability: A completely reliable ... F cannot be judged."""
+Credibility = Literal[1, 2, 3, 4, 5, 6]
+"""Admiralty code information credibility: 1 confirmed ... 6 cannot be judged."""
+CustodyAction = Literal["collected", "transferred", "examined", "copied", "stored"]
+TraceStatus = Literal["acknowledged", "answered", "declined", "no-response"]
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+MediaType = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$"
+    ),
+]
+Judgments = list[Text]
 
 
 class Body(BaseModel):
@@ -80,12 +104,19 @@ class MarkingObserved(Body):
 
 
 class FindingAsserted(Body):
-    """A finding: a claim resting on evidence items, with its limitations."""
+    """A finding: a claim resting on evidence items, with its limitations.
+
+    ``likelihood`` (ICD 203) says how probable the claim is; ``confidence`` how
+    sound the basis for saying so is. They are kept apart.
+    """
 
     claim: Text
     evidence: list[SubjectRef] = Field(default_factory=list, max_length=1000)
     limitations: list[Text] = Field(default_factory=list, max_length=100)
     confidence: Confidence
+    likelihood: Likelihood | None = None
+    assumptions: list[Text] | None = Field(default=None, max_length=100)
+    alternatives: list[Text] | None = Field(default=None, max_length=100)
 
 
 class FindingAssessed(Body):
@@ -94,6 +125,7 @@ class FindingAssessed(Body):
     stance: Literal["supports", "contests", "qualifies"]
     confidence: Confidence
     rationale: Text
+    likelihood: Likelihood | None = None
 
 
 class ChallengeTarget(Body):
@@ -141,10 +173,137 @@ class FindingRevised(Body):
     limitations: list[Text] = Field(default_factory=list, max_length=100)
     confidence: Confidence
     reason: Text
+    likelihood: Likelihood | None = None
+    assumptions: list[Text] | None = Field(default=None, max_length=100)
+    alternatives: list[Text] | None = Field(default=None, max_length=100)
+
+
+class CustodyChange(Body):
+    """An unavoidable change to the item, who made it and why."""
+
+    description: Text
+    made_by: ShortText
+    reason: Text
+
+
+class CustodyRecorded(Body):
+    """One link of the chain of custody (ISO/IEC 27037 practice).
+
+    ``to_party`` is who holds the item afterwards (required when collected or
+    transferred); ``from_party`` who handed it over (required when transferred).
+    """
+
+    action: CustodyAction
+    at: DateOrTime
+    performed_by: ShortText
+    from_party: ShortText | None = None
+    to_party: ShortText | None = None
+    location: ShortText | None = None
+    purpose: ShortText | None = None
+    method: ShortText | None = None
+    condition: ShortText | None = None
+    changes: list[CustodyChange] | None = Field(default=None, max_length=100)
+
+
+class AttachmentAdded(Body):
+    """A file (photograph, document) kept in the store's blob store, by its SHA-256."""
+
+    digest: Sha256Hex
+    size: Annotated[int, Field(ge=0, le=2**53 - 1)]
+    media_type: MediaType
+    filename: ShortText | None = None
+    caption: Text | None = None
+
+
+class ComponentRecorded(Body):
+    """A component found in an item, with what its date code is taken to mean."""
+
+    part: ShortText
+    manufacturer: ShortText | None = None
+    country: ShortText | None = None
+    part_number: ShortText | None = None
+    lot: ShortText | None = None
+    date_code: ShortText | None = None
+    date_code_meaning: ShortText | None = None
+    notes: Text | None = None
+
+
+class SourceGraded(Body):
+    """The Admiralty grading of a source: reliability A-F and credibility 1-6."""
+
+    reliability: Reliability
+    credibility: Credibility
+    rationale: Text
+
+
+class TraceTarget(Body):
+    """What a trace request asks about: an item, or a component (its statement id)."""
+
+    type: Literal["item", "component"]
+    id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class TraceRequested(Body):
+    """A trace request sent to a manufacturer or a state."""
+
+    target: TraceTarget
+    addressee: ShortText
+    addressee_type: Literal["manufacturer", "state", "other"]
+    question: Text
+    sent_at: DateOrTime
+
+
+class TraceUpdated(Body):
+    """A step in a trace request's life: acknowledged, answered, declined, no response."""
+
+    status: TraceStatus
+    at: DateOrTime
+    answer: Text | None = None
+
+
+class StatementRetracted(Body):
+    """A statement withdrawn, with the reason; it stays in the history, struck through."""
+
+    statement: StatementRef
+    reason: Text
+
+
+class StatementSuperseded(Body):
+    """A statement replaced by a later one of the same subject."""
+
+    statement: StatementRef
+    superseded_by: StatementRef
+    reason: Text
+
+
+class KeyRotated(Body):
+    """A new key for the actor; its previous key signs nothing from here on."""
+
+    public_key: PublicKeyB64
+    reason: Text | None = None
+
+
+class KeyRevoked(Body):
+    """A key revoked from this position on; what it signed before stays valid."""
+
+    key_id: Sha256Hex
+    reason: Text
 
 
 __all__ = [
     "ActorRegistered",
+    "AttachmentAdded",
+    "ComponentRecorded",
+    "CustodyChange",
+    "CustodyRecorded",
+    "KeyRevoked",
+    "KeyRotated",
+    "SourceGraded",
+    "StatementRetracted",
+    "StatementSuperseded",
+    "TraceRequested",
+    "TraceTarget",
+    "TraceUpdated",
     "Body",
     "ChallengeRaised",
     "ChallengeResponded",

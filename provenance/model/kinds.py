@@ -7,7 +7,7 @@ from typing import Literal
 
 from provenance.model import bodies
 
-SubjectType = Literal["actor", "evidence", "finding", "challenge"]
+SubjectType = Literal["actor", "evidence", "finding", "challenge", "trace"]
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,8 @@ class KindSpec:
         name: the ``kind`` field as it appears in a payload.
         body: the pydantic model of its body.
         creates: the subject type it creates (its subject must be new), or None.
-        targets: the subject type it must be appended to (its subject must exist).
+        targets: the subject type it must be appended to (its subject must exist);
+            ``"any"`` for retraction and supersession, which apply to any subject.
         needs_refs: the statement must name at least one earlier statement in refs.
         admin_only: only the organisation or an administrator may sign it.
     """
@@ -26,16 +27,15 @@ class KindSpec:
     name: str
     body: type[bodies.Body]
     creates: SubjectType | None = None
-    targets: SubjectType | None = None
+    targets: SubjectType | Literal["any"] | None = None
     needs_refs: bool = False
     admin_only: bool = False
 
     @property
     def subject_type(self) -> SubjectType:
-        """The type of subject this kind belongs to."""
-        subject_type = self.creates or self.targets
-        assert subject_type is not None
-        return subject_type
+        """The type of subject this kind creates (only meaningful for creating kinds)."""
+        assert self.creates is not None, f"{self.name} does not create a subject"
+        return self.creates
 
 
 KINDS: dict[str, KindSpec] = {
@@ -50,6 +50,16 @@ KINDS: dict[str, KindSpec] = {
         KindSpec("finding.revised", bodies.FindingRevised, targets="finding", needs_refs=True),
         KindSpec("challenge.raised", bodies.ChallengeRaised, creates="challenge"),
         KindSpec("challenge.responded", bodies.ChallengeResponded, targets="challenge"),
+        KindSpec("evidence.custody", bodies.CustodyRecorded, targets="evidence"),
+        KindSpec("evidence.attached", bodies.AttachmentAdded, targets="evidence"),
+        KindSpec("evidence.component", bodies.ComponentRecorded, targets="evidence"),
+        KindSpec("evidence.graded", bodies.SourceGraded, targets="evidence"),
+        KindSpec("trace.requested", bodies.TraceRequested, creates="trace"),
+        KindSpec("trace.updated", bodies.TraceUpdated, targets="trace"),
+        KindSpec("statement.retracted", bodies.StatementRetracted, targets="any"),
+        KindSpec("statement.superseded", bodies.StatementSuperseded, targets="any"),
+        KindSpec("actor.key_rotated", bodies.KeyRotated, targets="actor"),
+        KindSpec("actor.key_revoked", bodies.KeyRevoked, targets="actor"),
     )
 }
 """Every kind a format-1 statement may have, by name."""

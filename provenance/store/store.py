@@ -352,6 +352,13 @@ class Store:
         """
         envelope = env.parse_envelope(raw)
         statement = parse_payload(envelope.payload)
+        # The store keeps envelopes in their RFC 8785 form. The signature covers
+        # only PAE(type, payload), so this changes no signed byte, and the same
+        # statement has the same stored bytes (and log leaf) in every store.
+        canonical = env.encode_envelope(envelope.payload, list(envelope.signatures))
+        if canonical != raw:
+            envelope = env.parse_envelope(canonical)
+            raw = canonical
         sid = envelope.statement_id
         for attempt in range(MAX_ATTEMPTS):
             try:

@@ -49,12 +49,23 @@ def test_append_returns_position_and_version(world: World) -> None:
 
 
 def test_envelope_is_stored_verbatim(world: World) -> None:
-    """The state column holds the submitted envelope bytes exactly, even non-canonical ones."""
+    """The state column holds the canonical envelope bytes exactly as signed."""
+    raw = world.sign("alice", "evidence.registered", "item-1", {"item_kind": "other", "title": "T"})
+    world.store.append(raw)
+    assert _raw_state(world.store_dir, "item-1", 1) == raw
+    assert world.store.subject_records("item-1")[0].envelope.raw == raw
+
+
+def test_respelled_envelope_is_stored_in_canonical_form(world: World) -> None:
+    """A pretty-printed envelope is kept in RFC 8785 form: same payload, same signature,
+    same statement id (statements.md section 4.1)."""
     raw = world.sign("alice", "evidence.registered", "item-1", {"item_kind": "other", "title": "T"})
     spelled = json.dumps(json.loads(raw), indent=1).encode()
-    world.store.append(spelled)
-    assert _raw_state(world.store_dir, "item-1", 1) == spelled
-    assert world.store.subject_records("item-1")[0].envelope.raw == spelled
+    assert spelled != raw
+    receipt = world.store.append(spelled)
+    assert _raw_state(world.store_dir, "item-1", 1) == raw
+    assert world.store.append(raw).duplicate
+    assert receipt.statement_id == world.store.subject_records("item-1")[0].statement_id
 
 
 def test_statement_reads_back_what_was_appended(world: World) -> None:
