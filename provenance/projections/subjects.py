@@ -44,11 +44,14 @@ def _create(rec: Recorded) -> State:
     kind = rec.statement.kind
     if kind == "actor.registered":
         state.update(body)
+        state["keys"] = []
         if "public_key" in body:
             state["key_id"] = key_id(base64.b64decode(body["public_key"]))
+            state["keys"] = [{"key_id": state["key_id"], "added": _stamp(rec)}]
     elif kind == "evidence.registered":
         state.update(body)
-        state["markings"] = []
+        for field in EVIDENCE_LISTS:
+            state[field] = []
     elif kind == "finding.asserted":
         state.update(body)
         state["status"] = "asserted"
@@ -60,7 +63,67 @@ def _create(rec: Recorded) -> State:
         state.update(body)
         state["status"] = "open"
         state["responses"] = []
+    elif kind == "trace.requested":
+        state.update(body)
+        state["status"] = "sent"
+        state["updates"] = []
     return state
+
+
+EVIDENCE_LISTS = ("markings", "custody", "attachments", "components", "grades")
+_EVIDENCE_KINDS = {
+    "evidence.marking": "markings",
+    "evidence.custody": "custody",
+    "evidence.attached": "attachments",
+    "evidence.component": "components",
+    "evidence.graded": "grades",
+}
+FINDING_FIELDS = (
+    "claim",
+    "evidence",
+    "limitations",
+    "confidence",
+    "likelihood",
+    "assumptions",
+    "alternatives",
+)
+
+
+def _mark(state: State, statement_id: str, key: str, value: Any) -> None:
+    """Set ``key`` on the entry made by ``statement_id``, wherever it sits in the state."""
+    if state["created"]["statement_id"] == statement_id:
+        state[key] = value
+    for field, entries in list(state.items()):
+        if isinstance(entries, list) and entries and isinstance(entries[0], dict):
+            state[field] = [
+                {**e, key: value} if e.get("statement_id") == statement_id else e for e in entries
+            ]
+
+
+def _append_keys(state: State, rec: Recorded, body: dict[str, Any]) -> None:
+    kind = rec.statement.kind
+    if kind == "actor.key_rotated":
+        new = key_id(base64.b64decode(body["public_key"]))
+        state["keys"] = [
+            {**k, "retired": _stamp(rec)} if "retired" not in k and "revoked" not in k else k
+            for k in state["keys"]
+        ] + [
+            {
+                "key_id": new,
+                "added": _stamp(rec),
+                **({"reason": body["reason"]} if "reason" in body else {}),
+            }
+        ]
+        state["key_id"] = new
+        state["public_key"] = body["public_key"]
+    else:  # actor.key_revoked
+        revoked = {"reason": body["reason"], **_stamp(rec)}
+        state["keys"] = [
+            {**k, "revoked": revoked} if k["key_id"] == body["key_id"] else k for k in state["keys"]
+        ]
+        if state.get("key_id") == body["key_id"]:
+            state.pop("key_id", None)
+            state.pop("public_key", None)
 
 
 def _append(state: State, rec: Recorded) -> State:
@@ -68,8 +131,29 @@ def _append(state: State, rec: Recorded) -> State:
     body = _dump(rec.statement.body)
     kind = rec.statement.kind
     refs = list(rec.statement.payload.refs)
-    if kind == "evidence.marking":
-        state["markings"] = [*state["markings"], {**body, **_stamp(rec)}]
+    if kind in _EVIDENCE_KINDS:
+        field = _EVIDENCE_KINDS[kind]
+        state[field] = [*state[field], {**body, **_stamp(rec)}]
+        if kind == "evidence.graded":
+            state["grade"] = f"{body['reliability']}{body['credibility']}"
+    elif kind in ("actor.key_rotated", "actor.key_revoked"):
+        _append_keys(state, rec, body)
+    elif kind == "trace.updated":
+        state["updates"] = [*state["updates"], {**body, **_stamp(rec)}]
+        state["status"] = body["status"]
+        if "answer" in body:
+            state["answer"] = body["answer"]
+    elif kind == "statement.retracted":
+        _mark(state, body["statement"], "retracted", {"reason": body["reason"], **_stamp(rec)})
+        state["withdrawals"] = [*state.get("withdrawals", []), {**body, **_stamp(rec)}]
+    elif kind == "statement.superseded":
+        _mark(
+            state,
+            body["statement"],
+            "superseded",
+            {"by": body["superseded_by"], "reason": body["reason"], **_stamp(rec)},
+        )
+        state["withdrawals"] = [*state.get("withdrawals", []), {**body, **_stamp(rec)}]
     elif kind == "finding.assessed":
         state["assessments"] = [*state["assessments"], {**body, **_stamp(rec)}]
     elif kind == "finding.reaffirmed":
@@ -77,8 +161,11 @@ def _append(state: State, rec: Recorded) -> State:
         state["status"] = "reaffirmed"
     elif kind == "finding.revised":
         revision = state["revision"] + 1
-        for field in ("claim", "evidence", "limitations", "confidence"):
-            state[field] = body[field]
+        for field in FINDING_FIELDS:
+            if field in body:
+                state[field] = body[field]
+            else:
+                state.pop(field, None)
         state["revision"] = revision
         state["status"] = "revised"
         state["versions"] = [

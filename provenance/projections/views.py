@@ -70,6 +70,29 @@ def summarise(rec: Recorded) -> str:
         )
     if kind == "challenge.responded":
         return f"{b['stance']}, attributed to {b['attributed_to']}: {_clip(b['text'])}"
+    if kind == "evidence.custody":
+        moved = f" from {b['from_party']}" if "from_party" in b else ""
+        moved += f" to {b['to_party']}" if "to_party" in b else ""
+        return f"custody: {b['action']}{moved} at {b['at']} by {b['performed_by']}"
+    if kind == "evidence.attached":
+        return f"attached {b['media_type']} {b['digest'][:12]} ({b['size']} bytes)"
+    if kind == "evidence.component":
+        maker = f" by {b['manufacturer']}" if "manufacturer" in b else ""
+        return f"component {b['part']}{maker}" + (f", {b['country']}" if "country" in b else "")
+    if kind == "evidence.graded":
+        return f"graded {b['reliability']}{b['credibility']}: {_clip(b['rationale'])}"
+    if kind == "trace.requested":
+        return f"trace request to {b['addressee']} about {b['target']['type']}"
+    if kind == "trace.updated":
+        return f"trace {b['status']} at {b['at']}"
+    if kind == "statement.retracted":
+        return f"retracted {b['statement'][:12]}: {_clip(b['reason'])}"
+    if kind == "statement.superseded":
+        return f"superseded {b['statement'][:12]} by {b['superseded_by'][:12]}"
+    if kind == "actor.key_rotated":
+        return "rotated to a new key"
+    if kind == "actor.key_revoked":
+        return f"revoked key {b['key_id'][:16]}: {_clip(b['reason'])}"
     return kind  # pragma: no cover
 
 
@@ -82,6 +105,10 @@ def _links(rec: Recorded) -> list[tuple[str, str]]:
         links.append((body["target"]["id"], "challenged-by"))
     if kind in ("finding.asserted", "finding.revised"):
         links.extend((item, "evidence-for") for item in body["evidence"])
+    if kind == "trace.requested":
+        links.append((body["target"]["id"], "traced-by"))
+    if kind in ("statement.retracted", "statement.superseded"):
+        links.append((body["statement"], "withdrawn-by"))
     return links
 
 

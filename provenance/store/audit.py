@@ -84,14 +84,31 @@ class AuditReport:
 
 @dataclass
 class _Actor:
-    key_id: str | None
-    public_key: bytes | None
-    admin: bool
     role: str
+    admin: bool
+    position: int
 
     @property
     def may_register(self) -> bool:
         return self.admin or self.role == "organisation"
+
+
+@dataclass
+class _Key:
+    actor_id: str
+    public_key: bytes
+    added: int
+    retired: int | None = None
+    revoked: int | None = None
+
+    def valid_at(self, position: int) -> bool:
+        """A key signs validly after the statement that added it, up to and including
+        the statement that retired or revoked it."""
+        return (
+            self.added < position
+            and (self.retired is None or position <= self.retired)
+            and (self.revoked is None or position <= self.revoked)
+        )
 
 
 class _Auditor:
@@ -100,6 +117,7 @@ class _Auditor:
         self.progress = progress
         self.report = AuditReport()
         self.actors: dict[str, _Actor] = {}
+        self.keys: dict[str, _Key] = {}
         self.seen: set[str] = set()
         self.subjects: dict[str, tuple[str, list[int]]] = {}  # id -> (type, versions)
 
@@ -215,7 +233,9 @@ class _Auditor:
         self, envelope: env.Envelope, statement: Statement, where: dict[str, Any]
     ) -> None:
         body = statement.body
-        if where["position"] == 0:
+        position = where["position"]
+        keyid = envelope.signatures[0].keyid
+        if position == 0:
             if not (
                 isinstance(body, bodies.ActorRegistered)
                 and statement.subject == statement.author
@@ -228,28 +248,56 @@ class _Auditor:
             if env.key_id(public) != self.store.root_key_id:
                 self.problem("first statement does not register the store's root key", **where)
                 return
-            author = _Actor(env.key_id(public), public, True, "organisation")
+            key = _Key(statement.author, public, -1)
+            author = _Actor("organisation", True, 0)
         else:
-            found = self.actors.get(statement.author)
-            if found is None or found.public_key is None:
-                self.problem(f"author {statement.author} has no registered key", **where)
+            found_key = self.keys.get(keyid)
+            found_author = self.actors.get(statement.author)
+            if found_key is None or found_author is None or found_key.actor_id != statement.author:
+                self.problem(
+                    f"signature by key {keyid[:16]}, which is not a key of {statement.author}",
+                    **where,
+                )
                 return
-            author = found
+            if not found_key.valid_at(position):
+                ended = found_key.revoked if found_key.revoked is not None else found_key.retired
+                self.problem(
+                    f"signature by key {keyid[:16]}, which was no longer valid after "
+                    f"position {ended}",
+                    **where,
+                )
+                return
+            key, author = found_key, found_author
         try:
-            env.verify_envelope(envelope, author.public_key or b"")
+            env.verify_envelope(envelope, key.public_key)
         except ProvenanceError as e:
             self.problem(f"signature check failed: {e}", **where)
             return
         if statement.spec.admin_only and not author.may_register:
             self.problem(f"{statement.author} may not sign {statement.kind}", **where)
-        if isinstance(body, bodies.ActorRegistered):
-            registered = base64.b64decode(body.public_key) if body.public_key else None
-            self.actors[statement.subject] = _Actor(
-                env.key_id(registered) if registered else None,
-                registered,
-                body.admin,
-                body.role,
+        if isinstance(body, bodies.KeyRotated | bodies.KeyRevoked) and not (
+            statement.author == statement.subject or author.may_register
+        ):
+            self.problem(
+                f"{statement.author} may not change the keys of {statement.subject}", **where
             )
+        self._apply_key_effects(statement, position)
+
+    def _apply_key_effects(self, statement: Statement, position: int) -> None:
+        body = statement.body
+        if isinstance(body, bodies.ActorRegistered):
+            self.actors[statement.subject] = _Actor(body.role, body.admin, position)
+            if body.public_key is not None:
+                public = base64.b64decode(body.public_key)
+                self.keys[env.key_id(public)] = _Key(statement.subject, public, position)
+        elif isinstance(body, bodies.KeyRotated):
+            for key in self.keys.values():
+                if key.actor_id == statement.subject and key.retired is key.revoked is None:
+                    key.retired = position
+            public = base64.b64decode(body.public_key)
+            self.keys[env.key_id(public)] = _Key(statement.subject, public, position)
+        elif isinstance(body, bodies.KeyRevoked) and body.key_id in self.keys:
+            self.keys[body.key_id].revoked = position
 
     def _check_kind(self, statement: Statement, where: dict[str, Any]) -> None:
         spec = statement.spec
@@ -261,7 +309,7 @@ class _Auditor:
             self.problem(
                 f"{statement.kind} applies to a subject no earlier statement created", **where
             )
-        elif spec.targets and subject_type != spec.targets:
+        elif spec.targets and spec.targets != "any" and subject_type != spec.targets:
             self.problem(f"{statement.kind} cannot apply to a {subject_type}", **where)
         if spec.creates:
             self._record_version(statement.subject, None, spec.creates)
@@ -274,16 +322,26 @@ class _Auditor:
 
     def _check_actors_table(self) -> None:
         with self.store.recorder.datastore.transaction(commit=False) as c:
-            rows = Tx(c).all("SELECT actor_id, admin, key_id, public_key, role FROM actors")
-        stored = {
-            r[0]: _Actor(r[2], None if r[3] is None else bytes(r[3]), bool(r[1]), r[4])
-            for r in rows
-        }
-        for actor_id in sorted(set(stored) | set(self.actors)):
-            if stored.get(actor_id) != self.actors.get(actor_id):
+            tx = Tx(c)
+            actor_rows = tx.all("SELECT actor_id, role, admin, position FROM actors")
+            key_rows = tx.all(
+                "SELECT key_id, actor_id, public_key, added_position, retired_position, "
+                "revoked_position FROM actor_keys"
+            )
+        actors = {r[0]: _Actor(r[1], bool(r[2]), int(r[3])) for r in actor_rows}
+        keys = {r[0]: _Key(r[1], bytes(r[2]), int(r[3]), r[4], r[5]) for r in key_rows}
+        for actor_id in sorted(set(actors) | set(self.actors)):
+            if actors.get(actor_id) != self.actors.get(actor_id):
                 self.problem(
                     f"actors table disagrees with the statements about actor {actor_id}",
                     subject=actor_id,
+                )
+        for key_id in sorted(set(keys) | set(self.keys)):
+            if keys.get(key_id) != self.keys.get(key_id):
+                owner = (keys.get(key_id) or self.keys[key_id]).actor_id
+                self.problem(
+                    f"actor_keys table disagrees with the statements about key {key_id[:16]}",
+                    subject=owner,
                 )
 
     def _check_versions(self) -> None:

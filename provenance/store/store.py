@@ -29,7 +29,7 @@ from provenance.projections.subjects import State, fold
 from provenance.records import Recorded
 from provenance.store.app import ProvenanceApplication
 from provenance.store.events import StatementRecorded
-from provenance.store.rules import actor_row, check_statement
+from provenance.store.rules import apply_effects, check_statement
 from provenance.store.sqlite import SCHEMA_VERSION, StatementRecorder
 from provenance.store.tables import INDEX_COLUMNS, IndexRow, Tables, Tx
 
@@ -408,8 +408,7 @@ class Store:
                 envelope=envelope,
                 statement=statement,
             )
-            if statement.kind == "actor.registered":
-                tables.insert_actor(actor_row(statement), position)
+            apply_effects(tables, statement, position)
             placed.append(position)
 
         # The event store (mapper + recorder) directly: Application.save would only

@@ -5,7 +5,12 @@ in the same transaction as each event, so they can never disagree with it:
 
 - ``statement_index``: one row per statement with its dense position, id,
   subject, version, kind, notification id and time of receipt;
-- ``actors``: one row per registered actor with its role, admin flag and key.
+- ``actors``: one row per registered actor with its role and admin flag;
+- ``actor_keys``: every key an actor has held, with the positions at which it
+  was added, retired (replaced by rotation) and revoked. A key may sign a
+  statement at position p only if it was added before p and neither retired
+  nor revoked before p: validity follows the store's order, never a claimed
+  time.
 
 They exist so that every rule can be checked with a few indexed reads inside
 the inserting transaction. ``prov verify`` recomputes both from the envelopes.
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from provenance.envelope import parse_envelope, statement_id
+from provenance.model.statement import Statement, parse_payload
 
 STORE_TABLES = [
     "CREATE TABLE IF NOT EXISTS statement_index ("
@@ -31,9 +37,14 @@ STORE_TABLES = [
     "actor_id TEXT PRIMARY KEY, "
     "role TEXT NOT NULL, "
     "admin INTEGER NOT NULL, "
-    "key_id TEXT UNIQUE, "
-    "public_key BLOB, "
     "position INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS actor_keys ("
+    "key_id TEXT PRIMARY KEY, "
+    "actor_id TEXT NOT NULL, "
+    "public_key BLOB NOT NULL, "
+    "added_position INTEGER NOT NULL, "
+    "retired_position INTEGER, "
+    "revoked_position INTEGER)",
     "CREATE TABLE IF NOT EXISTS prov_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ]
 
@@ -98,6 +109,18 @@ class ActorRow:
     def may_register(self) -> bool:
         """Whether the actor may register other actors."""
         return self.admin or self.role == "organisation"
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """One key an actor holds or held, with the positions that bound its validity."""
+
+    key_id: str
+    actor_id: str
+    public_key: bytes
+    added_position: int
+    retired_position: int | None
+    revoked_position: int | None
 
 
 class Tables:
@@ -184,9 +207,12 @@ class Tables:
         return found.kind
 
     def actor(self, actor_id: str) -> ActorRow | None:
-        """A registered actor."""
+        """A registered actor, with the key it may sign with now (if any)."""
         row = self.tx.one(
-            "SELECT actor_id, role, admin, key_id, public_key FROM actors WHERE actor_id = ?",
+            "SELECT a.actor_id, a.role, a.admin, k.key_id, k.public_key FROM actors a "
+            "LEFT JOIN actor_keys k ON k.actor_id = a.actor_id "
+            "AND k.retired_position IS NULL AND k.revoked_position IS NULL "
+            "WHERE a.actor_id = ?",
             (actor_id,),
         )
         if row is None:
@@ -195,20 +221,56 @@ class Tables:
         return ActorRow(row[0], row[1], bool(row[2]), row[3], public)
 
     def actor_for_key(self, key_id: str) -> str | None:
-        """The actor a key is registered to."""
-        row = self.tx.one("SELECT actor_id FROM actors WHERE key_id = ?", (key_id,))
+        """The actor a key is (or was) registered to."""
+        row = self.tx.one("SELECT actor_id FROM actor_keys WHERE key_id = ?", (key_id,))
         return None if row is None else str(row[0])
 
+    def key(self, key_id: str) -> KeyRow | None:
+        """Everything the store knows of one key."""
+        row = self.tx.one(
+            "SELECT key_id, actor_id, public_key, added_position, retired_position, "
+            "revoked_position FROM actor_keys WHERE key_id = ?",
+            (key_id,),
+        )
+        if row is None:
+            return None
+        return KeyRow(row[0], row[1], bytes(row[2]), int(row[3]), row[4], row[5])
+
+    def subject_statements(self, subject: str) -> list[tuple[str, Statement]]:
+        """A subject's statements (id and parsed payload), in version order."""
+        rows = self.tx.all(
+            "SELECT state FROM stored_events WHERE originator_id = ? ORDER BY originator_version",
+            (subject,),
+        )
+        out: list[tuple[str, Statement]] = []
+        for (state,) in rows:
+            payload = parse_envelope(bytes(state)).payload
+            out.append((statement_id(payload), parse_payload(payload)))
+        return out
+
     def insert_actor(self, actor: ActorRow, position: int) -> None:
-        """Record a newly registered actor."""
+        """Record a newly registered actor and its first key."""
         self.tx.run(
-            "INSERT INTO actors VALUES (?,?,?,?,?,?)",
-            (
-                actor.actor_id,
-                actor.role,
-                int(actor.admin),
-                actor.key_id,
-                actor.public_key,
-                position,
-            ),
+            "INSERT INTO actors VALUES (?,?,?,?)",
+            (actor.actor_id, actor.role, int(actor.admin), position),
+        )
+        if actor.key_id is not None and actor.public_key is not None:
+            self.add_key(actor.actor_id, actor.key_id, actor.public_key, position)
+
+    def add_key(self, actor_id: str, key_id: str, public_key: bytes, position: int) -> None:
+        """Give an actor a new key from ``position`` on, retiring the key it had."""
+        self.tx.run(
+            "UPDATE actor_keys SET retired_position = ? WHERE actor_id = ? "
+            "AND retired_position IS NULL AND revoked_position IS NULL",
+            (position, actor_id),
+        )
+        self.tx.run(
+            "INSERT INTO actor_keys VALUES (?,?,?,?,NULL,NULL)",
+            (key_id, actor_id, public_key, position),
+        )
+
+    def revoke_key(self, key_id: str, position: int) -> None:
+        """Revoke a key from ``position`` on."""
+        self.tx.run(
+            "UPDATE actor_keys SET revoked_position = ? WHERE key_id = ?", (position, key_id)
         )
