@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from . import read, write
+from . import read, timeline, transfer, write
 from .demo import demo
 
 
@@ -60,7 +60,7 @@ def cli() -> None:
     """
 
 
-for command in [*read.COMMANDS, *write.COMMANDS, demo]:
+for command in [*read.COMMANDS, *write.COMMANDS, *timeline.COMMANDS, *transfer.COMMANDS, demo]:
     cli.add_command(command)
 
 

@@ -12,6 +12,7 @@ import click
 from provenance.authoring import init_store
 from provenance.errors import StoreError
 from provenance.ids import is_subject_id
+from provenance.projections.history import entries as history_entries
 from provenance.store import Store
 from provenance.store.audit import audit
 from provenance.store.store import DB_NAME
@@ -126,77 +127,135 @@ def _lookup(store: Store, ident: str) -> tuple[str, Any]:
     return "statement", sid
 
 
+def as_of_option(func: Any) -> Any:
+    """``--as-of WHEN``: a position in the store's order, or a UTC time."""
+    return click.option(
+        "--as-of",
+        "as_of",
+        help="Show the record as it stood then: a position (e.g. 12) or a UTC time "
+        "(2024-12-10, 2024-12-10T15:00:00Z), mapped to the last statement recorded by then.",
+    )(func)
+
+
+def resolve(store: Store, as_of: str | None) -> int | None:
+    """The position an ``--as-of`` value names (None for now)."""
+    return None if as_of is None else store.resolve_as_of(as_of)
+
+
+def say_position(store: Store, position: int | None) -> str:
+    """One line saying which point of the record a view shows."""
+    if position is None:
+        position = store.size() - 1
+        prefix = "now"
+    else:
+        prefix = "as of"
+    row = store.index_range(position, 1)[0]
+    return f"({prefix} position {position}, recorded {row.received_at})"
+
+
 @click.command("show")
 @click.argument("ident")
+@as_of_option
 @store_option
 @json_option
 @handle_errors
-def show(ident: str, store_dir: Path, as_json: bool) -> None:
-    """Show a subject's current state, or one statement (by id or unique prefix).
+def show(ident: str, as_of: str | None, store_dir: Path, as_json: bool) -> None:
+    """Show a subject's state, or one statement (by id or unique prefix).
+
+    With --as-of, the subject exactly as the record stood then.
 
     \b
     Example:
       prov show finding-rapid-use
+      prov show finding-rapid-use --as-of 2024-12-10
       prov show 3f9a0c1b --json
     """
     with open_store(store_dir) as store:
-        what, value = _lookup(store, ident)
-        if what == "subject":
+        position = resolve(store, as_of)
+        if is_subject_id(ident) and store.subject_type(ident) is not None:
+            state = store.subject_state(ident, as_of=position)
+            if state is None:
+                fail(f"{ident} did not exist yet at position {position}")
             if as_json:
-                echo_json(value)
+                echo_json({**state, "as_of": position} if position is not None else state)
             else:
-                click.echo(render_subject(store, value))
+                click.echo(render_subject(store, state))
+                click.echo(say_position(store, position))
             return
-        rec = store.statement(value)
-        row = store.views.statement_row(value)
+        _, sid = _lookup(store, ident)
+        rec = store.statement(sid)
+        if position is not None and rec.position > position:
+            fail(f"statement {sid[:12]} was recorded at position {rec.position}, after {position}")
+        shown = history_entries(store.subject_records(rec.subject, as_of=position))
+        row = next(e for e in shown if e["statement_id"] == sid)
         payload = json.loads(rec.envelope.payload)
         if as_json:
-            echo_json({**(row or {}), "payload": payload, "envelope": rec.envelope.raw.decode()})
+            echo_json({**row, "payload": payload, "envelope": rec.envelope.raw.decode()})
             return
-        click.echo(render_history([row]) if row else f"statement {value}")
+        click.echo(render_history([row]))
         click.echo(json.dumps(payload["body"], indent=2, ensure_ascii=False))
 
 
 @click.command("history")
 @click.argument("subject")
+@as_of_option
 @store_option
 @json_option
 @handle_errors
-def history(subject: str, store_dir: Path, as_json: bool) -> None:
+def history(subject: str, as_of: str | None, store_dir: Path, as_json: bool) -> None:
     """Every statement about SUBJECT, in order: what changed, signed by whom, when.
+
+    Retracted and superseded statements stay, struck through (~~like this~~),
+    with who withdrew them and why.
 
     \b
     Example:
       prov history finding-rapid-use
+      prov history finding-rapid-use --as-of 14 --json
     """
     with open_store(store_dir) as store:
-        entries = store.views.history(subject)
-        if not entries:
-            fail(f"no subject {subject!r} in this store")
+        position = resolve(store, as_of)
+        found = history_entries(store.subject_records(subject, as_of=position))
+        if not found:
+            fail(
+                f"no subject {subject!r} in this store"
+                + (f" at position {position}" if position is not None else "")
+            )
         if as_json:
-            echo_json(entries)
+            echo_json(found)
         else:
-            click.echo(render_history(entries))
+            click.echo(render_history(found))
+            click.echo(say_position(store, position))
 
 
 @click.command("list")
 @click.option(
     "--kind",
-    type=click.Choice(["actor", "evidence", "finding", "challenge"]),
+    type=click.Choice(["actor", "evidence", "finding", "challenge", "trace"]),
     help="Only subjects of this kind.",
 )
+@as_of_option
 @store_option
 @json_option
 @handle_errors
-def list_(kind: str | None, store_dir: Path, as_json: bool) -> None:
-    """List subjects, oldest first.
+def list_(kind: str | None, as_of: str | None, store_dir: Path, as_json: bool) -> None:
+    """List subjects, oldest first (with --as-of, as they stood then).
 
     \b
     Example:
       prov list --kind finding
+      prov list --as-of 2024-12-10
     """
     with open_store(store_dir) as store:
+        position = resolve(store, as_of)
         states = store.views.subjects(kind)
+        if position is not None:
+            past = [
+                store.subject_state(s["subject"], as_of=position)
+                for s in states
+                if s["created"]["position"] <= position
+            ]
+            states = [s for s in past if s is not None]
     if as_json:
         echo_json(
             [
@@ -223,6 +282,8 @@ def _title(state: dict[str, Any]) -> str:
     if t == "finding":
         claim = state["claim"]
         return f"[{state['status']}] {claim[:60]}{'…' if len(claim) > 60 else ''}"
+    if t == "trace":
+        return f"[{state['status']}] to {state['addressee']} about {state['target']['type']}"
     return f"[{state['status']}] {state['challenge_kind']} by {state['attributed_to']}"
 
 

@@ -128,11 +128,28 @@ def _challenge_lines(state: dict[str, Any]) -> list[str]:
     return lines
 
 
+def strike(text: str) -> str:
+    """Text struck through: ~~marked~~ in plain output, and drawn so on a terminal."""
+    return click.style(f"~~{text}~~", strikethrough=True)
+
+
 def render_history(entries: list[dict[str, Any]]) -> str:
-    """One block per statement: version, kind, summary, signer and times."""
+    """One block per statement: version, kind, summary, signer and times.
+
+    A withdrawn statement stays, struck through, with who withdrew it and why.
+    """
     lines = []
     for e in entries:
-        lines.append(f"v{e['version']}  #{e['position']}  {e['kind']}  {e['summary']}")
+        head = f"v{e['version']}  #{e['position']}  {e['kind']}  {e['summary']}"
+        w = e.get("withdrawn")
+        lines.append(strike(head) if w else head)
+        if w:
+            lines.append(
+                f"    {w['how'].upper()} by {w['by']} at #{w['position']} "
+                f"(statement {short(w['statement_id'])}): {w['reason']}"
+            )
+        if "attributed_to" in e:
+            lines.append(f"    attributed to {e['attributed_to']}")
         lines.append(
             f"    signed by {e['author']} (key {e['key_id'][:16]}), issued {e['issued_at']}, "
             f"recorded {e['received_at']}"

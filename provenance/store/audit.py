@@ -174,6 +174,19 @@ class _Auditor:
             if position != expected:
                 self.problem(f"index positions are not dense: {expected} is missing")
                 break
+        previous = ""
+        for position in sorted(rows):
+            row = rows[position]
+            if row.received_at < previous:
+                self.problem(
+                    f"receipt time {row.received_at} is earlier than the previous "
+                    f"statement's {previous}: the order was changed",
+                    position=position,
+                    statement_id=row.statement_id,
+                    subject=row.subject_id,
+                    version=row.version,
+                )
+            previous = max(previous, row.received_at)
         return rows
 
     def _notifications(self) -> Any:

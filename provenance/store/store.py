@@ -10,9 +10,10 @@ are a projection that follows the statements in their own transactions
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from provenance import envelope as env
-from provenance.errors import ProvenanceError, StatementRejected, StoreError
+from provenance.errors import InputError, ProvenanceError, StatementRejected, StoreError
 from provenance.ids import StatementId
 from provenance.model.kinds import KINDS, SubjectType
 from provenance.model.statement import Statement, parse_payload
@@ -57,6 +58,31 @@ class Receipt:
     duplicate: bool = False
 
 
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z)?$")
+
+
+def utc_bound(when: str) -> str:
+    """A UTC date or time as the latest receipt time it includes, in the stored form."""
+    if not _TIME.fullmatch(when):
+        raise InputError(
+            f"{when!r} is not a position or a UTC time such as 2024-12-10 or 2024-12-10T15:00:00Z"
+        )
+    try:
+        if "T" not in when:
+            day = datetime.strptime(when, "%Y-%m-%d")
+            return day.strftime("%Y-%m-%dT23:59:59.999999Z")
+        base, _, fraction = when.removesuffix("Z").partition(".")
+        fmt = "%Y-%m-%dT%H:%M:%S" if base.count(":") == 2 else "%Y-%m-%dT%H:%M"
+        moment = datetime.strptime(base, fmt)
+    except ValueError as e:
+        raise InputError(f"{when!r} is not a valid UTC time ({e})") from e
+    # Everything within the named second (or minute) is at or before it.
+    micro = fraction.ljust(6, "0") if fraction else ("999999" if fmt.endswith("S") else "")
+    if fmt.endswith("M"):
+        return moment.strftime("%Y-%m-%dT%H:%M:59.999999Z")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + micro + "Z"
+
+
 def utc_now_precise() -> str:
     """The store's receipt time: UTC, microseconds, RFC 3339 with ``Z``."""
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -75,6 +101,9 @@ class Store:
         # The next version of recently written subjects. A stale entry (another
         # process appended meanwhile) fails the event table's primary key and
         # is then dropped, so the cache can only save reads, never mislead.
+        # The store's clock for receipt times. Only the demo replaces it, to
+        # replay a dated history; receipt times never go back regardless.
+        self.clock: Callable[[], str] = utc_now_precise
         self._next_version: dict[str, int] = {}
         self._kinds: dict[str, str] = {}
         from provenance.projections.views import Views  # views import the store's types
@@ -207,8 +236,52 @@ class Store:
         rows = self.recorder.select_events(subject, desc=True, limit=1)
         return int(rows[0].originator_version) if rows else 0
 
-    def subject_records(self, subject: str, *, up_to_version: int | None = None) -> list[Recorded]:
-        """A subject's history, in version order, read from the event store."""
+    def position_at(self, when: str) -> int:
+        """The position of the last statement recorded at or before a UTC time.
+
+        ``when`` is ``YYYY-MM-DD`` (the end of that day) or an RFC 3339 UTC time
+        (``2024-12-10T15:30:00Z``, seconds and fraction optional). Receipt times
+        never decrease along positions, so this is a binary search: O(log n).
+
+        Raises:
+            InputError: ``when`` is not such a time.
+            StoreError: the store had recorded nothing by then.
+        """
+        bound = utc_bound(when)
+        lo, hi = 0, self.size() - 1
+        if hi < 0 or self.index_range(0, 1)[0].received_at > bound:
+            raise StoreError(f"the store had recorded nothing by {when}")
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.index_range(mid, 1)[0].received_at <= bound:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def resolve_as_of(self, when: str) -> int:
+        """A position given as a number, or the position a UTC time maps to."""
+        text = when.strip()
+        if text.isdigit():
+            position = int(text)
+            size = self.size()
+            if position >= size:
+                raise StoreError(f"position {position} is beyond the store (size {size})")
+            return position
+        return self.position_at(text)
+
+    def subject_records(
+        self,
+        subject: str,
+        *,
+        up_to_version: int | None = None,
+        as_of: int | None = None,
+    ) -> list[Recorded]:
+        """A subject's history in version order, read from the event store.
+
+        ``as_of`` keeps only statements at or before that position: the cost
+        grows with this subject's history, not with the store.
+        """
         events = [
             e
             for e in self.app.events.get(subject, lte=up_to_version)
@@ -224,6 +297,8 @@ class Store:
                     f"subject {subject} version {event.originator_version} does not match "
                     "the statement index: run 'prov verify'"
                 )
+            if as_of is not None and row.position > as_of:
+                break
             records.append(
                 Recorded(
                     StatementId(row.statement_id),
@@ -249,9 +324,11 @@ class Store:
             found.update((r.statement_id, r) for r in map(IndexRow.of, rows))
         return found
 
-    def subject_state(self, subject: str, *, up_to_version: int | None = None) -> State | None:
-        """A subject's state replayed from its statements (None if it does not exist)."""
-        return fold(self.subject_records(subject, up_to_version=up_to_version))
+    def subject_state(
+        self, subject: str, *, up_to_version: int | None = None, as_of: int | None = None
+    ) -> State | None:
+        """A subject's state replayed from its statements (None if it did not exist)."""
+        return fold(self.subject_records(subject, up_to_version=up_to_version, as_of=as_of))
 
     def statement(self, statement_id: str) -> Recorded:
         """One recorded statement by its full id."""
@@ -390,7 +467,7 @@ class Store:
                 self.subject_version(statement.subject) + 1
             )
         event = StatementRecorded(statement.subject, version, raw)
-        received_at = utc_now_precise()
+        received_at = self.clock()
         placed: list[int] = []
 
         def in_transaction(c: Any, notification_ids: list[int]) -> None:

@@ -154,9 +154,13 @@ class Tables:
         take it (the event INSERT before it already holds the write lock).
         Raises the database's integrity error on a duplicate statement id.
         """
+        # The receipt time never goes back along the positions, even if the
+        # clock does, so a time maps to a position by binary search.
         self.tx.run(
             f"INSERT INTO statement_index ({INDEX_COLUMNS}) VALUES ("
-            "(SELECT COALESCE(MAX(position), -1) + 1 FROM statement_index), ?, ?, ?, ?, ?, ?)",
+            "(SELECT COALESCE(MAX(position), -1) + 1 FROM statement_index), ?, ?, ?, ?, ?, "
+            "MAX(?, COALESCE((SELECT received_at FROM statement_index "
+            "ORDER BY position DESC LIMIT 1), '')))",
             (statement_id, subject_id, version, kind, notification_id, received_at),
         )
         # ``position`` is the INTEGER PRIMARY KEY, that is the rowid.

@@ -1,0 +1,170 @@
+"""``prov export`` and ``prov import``: a store as JSON Lines, and back."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, cast
+
+import click
+
+from provenance import transfer as lib
+from provenance.errors import InputError
+from provenance.store import Store
+from provenance.store.store import DB_NAME
+from provenance.transfer import ImportReport, LineResult
+
+from .context import EXIT_BAD_INPUT, echo_json, fail, handle_errors, json_option, store_option
+
+
+@click.command("export")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE instead of stdout.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
+@store_option
+@handle_errors
+def export(out: Path | None, force: bool, store_dir: Path) -> None:
+    """Write every statement as JSON Lines: the exact stored envelopes, in store order.
+
+    With --out the file appears only once the export is complete (it is
+    written to a temporary file, then renamed); an existing file is kept
+    unless --force is given.
+
+    \b
+    Example:
+      prov export --out store.jsonl --store ./store
+    """
+    if out is not None and out.exists() and not force:
+        fail(f"{out} already exists (pass --force to overwrite it)")
+    with Store.open(store_dir) as store:
+        if out is None:
+            # click's own stdout, so that CliRunner captures it like the rest.
+            with click.open_file("-", "wb") as stdout:
+                lib.export(store, cast(BinaryIO, stdout))
+            return
+        count = _export_to_file(store, out, force)
+    click.echo(f"exported {count} statements to {out}")
+
+
+def _export_to_file(store: Store, out: Path, force: bool) -> int:
+    """Export into a temporary file next to ``out``, then move it into place."""
+    # The same directory, so that the final rename is atomic and never copies.
+    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            count = lib.export(store, f)
+            f.flush()
+            os.fsync(f.fileno())
+        _place(tmp, out, force)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count
+
+
+def _place(tmp: Path, out: Path, force: bool) -> None:
+    """Move the finished export to ``out``; without ``force``, never replace a file."""
+    if force:
+        os.replace(tmp, out)
+        return
+    try:
+        # A hard link fails if ``out`` exists, which closes the window between
+        # the check at the start and now (a rename would silently replace it).
+        os.link(tmp, out)
+    except FileExistsError:
+        fail(f"{out} already exists (pass --force to overwrite it)")
+    except OSError:
+        # No hard links on this file system: fall back on checking again.
+        if out.exists():
+            fail(f"{out} already exists (pass --force to overwrite it)")
+        os.replace(tmp, out)
+
+
+def _create_store(
+    store_dir: Path, lines: Iterator[bytes], root_key_id: str
+) -> tuple[Store, ImportReport, int]:
+    """Create the store from the first non-blank line; return it, the report so far
+    and the line number of the next line."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        store = lib.create_from_export(store_dir, line, root_key_id)
+        report = ImportReport()
+        genesis = next(store.iter_records())
+        report.add(LineResult(number, genesis.statement_id, "accepted"))
+        return store, report, number + 1
+    raise InputError("the file holds no statement to create the store from")
+
+
+def _print_report(report: ImportReport, as_json: bool) -> None:
+    if as_json:
+        echo_json(report.to_json())
+        return
+    for entry in report.refusals:
+        click.echo(f"line {entry.line}: refused: {entry.reason}")
+    click.echo(report.summary())
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@store_option
+@click.option(
+    "--root-key-id",
+    default=None,
+    help="Key id of the trusted root key; required when the store does not exist yet.",
+)
+@json_option
+@handle_errors
+def import_(file: Path, store_dir: Path, root_key_id: str | None, as_json: bool) -> None:
+    """Import statements from a JSON Lines export ('-' for stdin), checking each one.
+
+    Every line is checked like any new statement (schema, signature, key,
+    refs, kinds); statements already present are skipped, so importing twice
+    is harmless. Each refused line is reported with its reason and the
+    import goes on. If the store does not exist, it is created from the
+    file's first line, which must register the root key named by
+    --root-key-id (obtained from its owner, not from the file). Exit status
+    0 when every line was imported or already present, 2 when any was refused.
+
+    \b
+    Example:
+      prov export --store ./store --out store.jsonl
+      prov import store.jsonl --store ./copy --root-key-id 3b0c9f...e1
+    """
+    exists = (store_dir / DB_NAME).exists()
+    if not exists and root_key_id is None:
+        source = "stdin" if str(file) == "-" else str(file)
+        fail(
+            f"no store at {store_dir}: pass --root-key-id to create it from the first line "
+            f"of {source} (the key id of the root key, obtained from its owner)"
+        )
+    with click.open_file(file, "rb") as f:  # '-' is stdin, left open
+        lines = lib.read_lines(cast(BinaryIO, f))
+        if exists:
+            store = Store.open(store_dir)
+            if root_key_id is not None and root_key_id.lower() != store.root_key_id:
+                store.close()
+                fail(
+                    f"--root-key-id {root_key_id} is not the root key of the store at "
+                    f"{store_dir} ({store.root_key_id})"
+                )
+            report, start = ImportReport(), 1
+        else:
+            assert root_key_id is not None  # checked above
+            store, report, start = _create_store(store_dir, lines, root_key_id)
+        with store:
+            lib.import_lines(store, lines, start=start, report=report)
+    _print_report(report, as_json)
+    if not report.ok:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+COMMANDS = [export, import_]
+__all__ = ["COMMANDS", "export", "import_"]
