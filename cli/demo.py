@@ -8,10 +8,12 @@ from pathlib import Path
 import click
 
 from provenance import demo as case
+from provenance.projections.custody import custody_chain
+from provenance.projections.dispute import dispute as dispute_view
 from provenance.store.audit import audit
 
 from .context import fail, handle_errors
-from .render import render_challenge, render_finding, short, stamp
+from .render import render_challenge, render_finding, short, stamp, strike
 
 MARKER = ".prov-demo"
 
@@ -73,10 +75,30 @@ def demo(directory: Path) -> None:
     for item in views.subjects("evidence"):
         click.echo(f"  {item['subject']:<18} {item['title']}, recovered {item['recovered_at']}")
         for m in item["markings"]:
+            line = f"marking {m['text']!r} read as {m.get('meaning', '?')} {m.get('value', '')}"
+            if "retracted" in m:
+                line = f"{strike(line)} (retracted: {m['retracted']['reason']})"
+            click.echo(f"  {'':<18} {line}")
+        for c in item["components"]:
             click.echo(
-                f"  {'':<18} marking {m['text']!r} read as {m['meaning']} {m['value']} "
-                f"({m['method']})"
+                f"  {'':<18} component: {c['part']}, origin {c.get('country', '?')}, "
+                f"date code taken to mean {c.get('date_code_meaning', '?')}"
             )
+        if "grade" in item:
+            click.echo(f"  {'':<18} source graded {item['grade']} (Admiralty code)")
+    chain = custody_chain(views.subject("item-m3") or {})
+    click.echo(f"\n  Chain of custody of item-m3: {chain['status']}")
+    for e in chain["events"]:
+        click.echo(
+            f"    {e['at']}  {e['action']:<11} by {e['performed_by']}; "
+            f"held by {e['holder_after']} after"
+        )
+    trace = views.subject("trace-component-1")
+    if trace is not None:
+        click.echo(
+            f"\n  Trace request to {trace['addressee']}: {trace['status']}"
+            + (f" ({trace['answer']})" if "answer" in trace else "")
+        )
 
     _section("The findings")
     for finding in views.subjects("finding"):
@@ -106,6 +128,27 @@ def demo(directory: Path) -> None:
         if row is not None:
             click.echo(f"  answers {row['kind']} on {row['subject_id']} (statement {short(ref)})")
 
+    _section("What the record said on the day of the meeting, and now")
+    meeting = store.position_at(case.MEETING_DAY)
+    then = dispute_view(store, case.CENTRAL_FINDING, meeting)
+    now = dispute_view(store, case.CENTRAL_FINDING)
+    click.echo(
+        f"  As of {case.MEETING_DAY} (position {meeting}), finding {case.CENTRAL_FINDING} "
+        f"was {then['status']}; its argument:"
+    )
+    for e in then["argument"]:
+        said = f", said by {e['attributed_to']}" if "attributed_to" in e else ""
+        click.echo(f"    #{e['position']:<3} {e['summary'][:70]}")
+        click.echo(f"         signed by {e['author']}{said}; issued {e['issued_at']}")
+    click.echo(
+        f"  Now (position {now['as_of']['position']}) it is {now['status']}, "
+        f"with {len(now['argument'])} statements:"
+    )
+    added = [e for e in now["argument"] if e["position"] > meeting]
+    for e in added:
+        click.echo(f"    since then: #{e['position']} {e['summary']} (by {e['author']})")
+    click.echo(f"  prov dispute {case.CENTRAL_FINDING} --as-of {case.MEETING_DAY} prints it whole.")
+
     _section("Verification")
     report = audit(store)
     click.echo(
@@ -122,6 +165,10 @@ def demo(directory: Path) -> None:
     click.echo(f"  prov show {case.CENTRAL_FINDING} --store {s}")
     click.echo(f"  prov history {case.CENTRAL_FINDING} --store {s}")
     click.echo(f"  prov show {case.CHALLENGE} --store {s} --json")
+    click.echo(f"  prov dispute {case.CENTRAL_FINDING} --as-of {case.MEETING_DAY} --store {s}")
+    click.echo(f"  prov custody item-m3 --store {s}")
+    click.echo(f"  prov history item-m2 --store {s}      # a retracted marking, struck through")
+    click.echo(f"  prov diff {case.CENTRAL_FINDING} --from {case.MEETING_DAY} --store {s}")
     click.echo(f"  prov verify --store {s}")
     click.echo(
         f"  (the demo's keys are in {built.keys_dir}; sign with --keys {built.keys_dir} "

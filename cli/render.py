@@ -68,11 +68,15 @@ def _indent(lines: list[str], base: str) -> list[str]:
 
 
 def _finding_lines(store: Store, state: dict[str, Any]) -> list[str]:
+    likely = f", likelihood {state['likelihood']}" if "likelihood" in state else ""
     lines = [
         f"  status: {state['status']} (revision {state['revision']}), "
-        f"confidence {state['confidence']}",
+        f"confidence {state['confidence']}{likely}",
         _wrap(f"claim: {state['claim']}", "  "),
     ]
+    for label in ("assumptions", "alternatives"):
+        for text in state.get(label, []):
+            lines.append(_wrap(f"{label[:-1]}: {text}", "  "))
     if state["evidence"]:
         lines.append(f"  rests on: {', '.join(state['evidence'])}")
     for lim in state["limitations"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ def init_store(
     org_id: str,
     org_name: str,
     issued_at: str | None = None,
+    clock: Callable[[], str] | None = None,
 ) -> Store:
     """Create a store whose first statement registers the organisation and its root key."""
     genesis = sign_statement(
@@ -51,4 +53,4 @@ def init_store(
         },
         issued_at=issued_at,
     )
-    return Store.create(directory, genesis=genesis, root_key_id=root_key.key_id)
+    return Store.create(directory, genesis=genesis, root_key_id=root_key.key_id, clock=clock)

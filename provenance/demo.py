@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from provenance.authoring import init_store, sign_statement
@@ -36,15 +37,25 @@ class DemoStore:
 
 
 def build(directory: Path) -> DemoStore:
-    """Create the demo store in ``directory`` (keys in ``directory/keys``)."""
+    """Create the demo store in ``directory`` (keys in ``directory/keys``).
+
+    The store's receipt clock is simulated: each statement is "received" a few
+    seconds after its issued time, so that ``--as-of 2024-12-10`` shows the
+    record as it stood on the day of the meeting. A real store uses the real
+    clock; only this demo replaces it.
+    """
     ring = KeyRing(directory / "keys")
-    keys = {name: ring.create(name) for name in ("root", "field-team", "analyst", "observer")}
+    keys = {
+        name: ring.create(name) for name in ("root", "field-team", "analyst", "observer", "auditor")
+    }
+    simulated = ["2024-01-08T09:00:05.000000Z"]
     store = init_store(
         directory / "store",
         keys["root"],
         org_id=ORG,
         org_name="Independent weapons-tracing research organisation",
         issued_at="2024-01-08T09:00:00Z",
+        clock=lambda: simulated[0],
     )
     demo = DemoStore(store, ring.directory)
 
@@ -67,6 +78,8 @@ def build(directory: Path) -> DemoStore:
             refs=refs,
             issued_at=when,
         )
+        received = datetime.strptime(when, "%Y-%m-%dT%H:%M:%SZ") + timedelta(seconds=5)
+        simulated[0] = received.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         receipt = store.append(envelope)
         demo.statements[name] = receipt.statement_id
         return receipt.statement_id
@@ -75,6 +88,7 @@ def build(directory: Path) -> DemoStore:
     _evidence(put)
     _findings(put)
     _dispute(put, demo)
+    _afterwards(put, demo)
     return demo
 
 
@@ -87,6 +101,7 @@ def _actors(put: Put, keys: dict[str, SigningKey]) -> None:
         ("field-team", "Field investigation team", "researcher"),
         ("analyst", "Weapons analyst", "researcher"),
         ("observer", "Meeting observer (records what parties say)", "observer"),
+        ("auditor", "Independent reviewer", "auditor"),
     ]
     for actor, name, role in people:
         put(
@@ -172,6 +187,102 @@ def _evidence(put: Put) -> None:
         ),
         "2024-09-04T10:00:00Z",
     )
+    put(
+        "component-detail",
+        "field-team",
+        "field-team",
+        "evidence.component",
+        "item-component-1",
+        bodies.ComponentRecorded(
+            part="electronic component from the guidance section",
+            manufacturer="(name withheld in the demo)",
+            country="not North Korea",
+            date_code="(withheld)",
+            date_code_meaning="produced in 2023 (illustrative)",
+        ),
+        "2024-09-04T10:30:00Z",
+    )
+    _custody(put)
+    put(
+        "grade-m3",
+        "analyst",
+        "analyst",
+        "evidence.graded",
+        "item-m3",
+        bodies.SourceGraded(
+            reliability="B",
+            credibility=2,
+            rationale="Documented directly by the field team; the reading is probably true "
+            "but rests on one marking (illustrative grading).",
+        ),
+        "2024-09-06T09:00:00Z",
+    )
+    misread = put(
+        "mark-m2",
+        "field-team",
+        "field-team",
+        "evidence.marking",
+        "item-m2",
+        bodies.MarkingObserved(
+            text="23", location="fragment", meaning="production year", value="2023"
+        ),
+        "2024-09-06T10:00:00Z",
+    )
+    put(
+        "retract-m2",
+        "field-team",
+        "field-team",
+        "statement.retracted",
+        "item-m2",
+        bodies.StatementRetracted(
+            statement=misread,
+            reason="Misread: the digits belong to a serial number, not a year (illustrative).",
+        ),
+        "2024-09-10T09:00:00Z",
+    )
+
+
+def _custody(put: Put) -> None:
+    steps = [
+        bodies.CustodyRecorded(
+            action="collected",
+            at="2024-08-20",
+            performed_by="Ukrainian investigating authorities",
+            to_party="Ukrainian authorities",
+            location="recovery site in Ukraine (withheld in the demo)",
+            purpose="criminal investigation",
+        ),
+        bodies.CustodyRecorded(
+            action="examined",
+            at="2024-09-02",
+            performed_by="Field investigation team",
+            location="authorities' evidence facility",
+            method="visual examination, measurement and photography",
+            condition="fragmented, fire damage",
+        ),
+        bodies.CustodyRecorded(
+            action="copied",
+            at="2024-09-02",
+            performed_by="Field investigation team",
+            method="photographs; working copies kept in the organisation's archive",
+        ),
+        bodies.CustodyRecorded(
+            action="stored",
+            at="2024-09-05",
+            performed_by="Ukrainian authorities",
+            location="authorities' evidence storage",
+        ),
+    ]
+    for n, step in enumerate(steps):
+        put(
+            f"custody-m3-{n}",
+            "field-team",
+            "field-team",
+            "evidence.custody",
+            "item-m3",
+            step,
+            f"2024-09-05T1{n}:00:00Z",
+        )
 
 
 def _findings(put: Put) -> None:
@@ -206,6 +317,12 @@ def _findings(put: Put) -> None:
                 "One of the four remains carries a legible production date.",
             ],
             confidence="high",
+            likelihood="almost certain",
+            assumptions=["The stencilled year records production, not refurbishment."],
+            alternatives=[
+                "The year marks a lot or acceptance date rather than production: judged "
+                "unlikely, since it would not shorten the timeline."
+            ],
         ),
         "2024-11-18T09:00:00Z",
     )
@@ -334,4 +451,60 @@ def _dispute(put: Put, demo: DemoStore) -> None:
         ),
         f"{MEETING_DAY}T16:05:00Z",
         refs=[challenge_id, demo.statements["finding-procurement"]],
+    )
+
+
+def _afterwards(put: Put, demo: DemoStore) -> None:
+    """What the record gained after the meeting (all illustrative)."""
+    put(
+        "trace",
+        "analyst",
+        "analyst",
+        "trace.requested",
+        "trace-component-1",
+        bodies.TraceRequested(
+            target=bodies.TraceTarget(type="component", id=demo.statements["component-detail"]),
+            addressee="the component's manufacturer (name withheld in the demo)",
+            addressee_type="manufacturer",
+            question="To whom was the lot carrying this date code sold?",
+            sent_at="2024-12-20",
+        ),
+        "2024-12-20T09:00:00Z",
+    )
+    put(
+        "trace-ack",
+        "analyst",
+        "analyst",
+        "trace.updated",
+        "trace-component-1",
+        bodies.TraceUpdated(status="acknowledged", at="2025-01-15"),
+        "2025-01-15T09:00:00Z",
+    )
+    put(
+        "assess-auditor",
+        "auditor",
+        "auditor",
+        "finding.assessed",
+        CENTRAL_FINDING,
+        bodies.FindingAssessed(
+            stance="supports",
+            confidence="moderate",
+            likelihood="very likely",
+            rationale="An independent review of the photographs reads the same year "
+            "marking (illustrative).",
+        ),
+        "2025-02-10T11:00:00Z",
+    )
+    put(
+        "trace-answer",
+        "analyst",
+        "analyst",
+        "trace.updated",
+        "trace-component-1",
+        bodies.TraceUpdated(
+            status="answered",
+            at="2025-03-03",
+            answer="The lot was sold to a distributor outside North Korea (illustrative).",
+        ),
+        "2025-03-03T09:00:00Z",
     )

@@ -69,8 +69,8 @@ def dispute(store: Store, finding: str, as_of: int | None = None) -> dict[str, A
                 "title": item_state["title"],
                 "item_kind": item_state["item_kind"],
                 "grade": item_state.get("grade"),
-                "markings": len(item_state["markings"]),
-                "attachments": len(item_state["attachments"]),
+                "markings": sum("retracted" not in m for m in item_state["markings"]),
+                "attachments": sum("retracted" not in a for a in item_state["attachments"]),
                 "custody": chain["status"],
                 "custodian": chain["custodian"] or item_state.get("custodian"),
             }

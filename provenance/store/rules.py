@@ -65,7 +65,7 @@ def check_statement(
             raise _reject(statement, f"ref {ref[:12]}… is not a statement in this store")
     if statement.spec.needs_refs and not statement.payload.refs:
         raise _reject(statement, "refs must name the statements that prompted it")
-    _check_body(tables, statement, author)
+    _check_body(tables, statement, author, version)
 
 
 def apply_effects(tables: Tables, statement: Statement, position: int) -> None:
@@ -180,7 +180,7 @@ def _require_subject(tables: Tables, statement: Statement, subject: str, kind: s
         raise _reject(statement, f"{subject} is not {_NOUN[kind]} in this store")
 
 
-def _check_body(tables: Tables, statement: Statement, author: ActorRow) -> None:
+def _check_body(tables: Tables, statement: Statement, author: ActorRow, version: int) -> None:
     body = statement.body
     if isinstance(body, bodies.ActorRegistered) and body.public_key is not None:
         owner = tables.actor_for_key(env.key_id(base64.b64decode(body.public_key)))
@@ -203,9 +203,9 @@ def _check_body(tables: Tables, statement: Statement, author: ActorRow) -> None:
             if row is None or row.kind != "evidence.component":
                 raise _reject(statement, f"{body.target.id[:16]} is not a component statement")
     if isinstance(body, bodies.TraceUpdated):
-        _check_trace_update(tables, statement, body)
+        _check_trace_update(tables, statement, body, version)
     if isinstance(body, bodies.StatementRetracted | bodies.StatementSuperseded):
-        _check_withdrawal(tables, statement, body, author)
+        _check_withdrawal(tables, statement, body, author, version)
     if isinstance(body, bodies.KeyRotated):
         _check_own_or_admin(statement, author, "rotate its key")
         public = base64.b64decode(body.public_key)
@@ -239,9 +239,11 @@ def _check_custody(statement: Statement, body: bodies.CustodyRecorded) -> None:
         raise _reject(statement, "custody action stored needs a location")
 
 
-def _check_trace_update(tables: Tables, statement: Statement, body: bodies.TraceUpdated) -> None:
+def _check_trace_update(
+    tables: Tables, statement: Statement, body: bodies.TraceUpdated, version: int
+) -> None:
     status = "sent"
-    for _, earlier in tables.subject_statements(statement.subject):
+    for _, earlier in tables.subject_statements(statement.subject, version):
         if isinstance(earlier.body, bodies.TraceUpdated):
             status = earlier.body.status
     allowed = _TRACE_NEXT[status]
@@ -257,6 +259,7 @@ def _check_withdrawal(
     statement: Statement,
     body: bodies.StatementRetracted | bodies.StatementSuperseded,
     author: ActorRow,
+    version: int,
 ) -> None:
     row = tables.index_row(body.statement)
     if row is None or row.subject_id != statement.subject:
@@ -266,7 +269,7 @@ def _check_withdrawal(
     if row.kind in ("statement.retracted", "statement.superseded"):
         raise _reject(statement, "a retraction or supersession cannot itself be withdrawn")
     target_author = ""
-    for sid, earlier in tables.subject_statements(statement.subject):
+    for sid, earlier in tables.subject_statements(statement.subject, version):
         withdrawn = earlier.body
         if (
             isinstance(withdrawn, bodies.StatementRetracted | bodies.StatementSuperseded)

@@ -125,7 +125,14 @@ class Store:
         return ProvenanceApplication(env=env_vars)
 
     @classmethod
-    def create(cls, directory: Path, *, genesis: bytes, root_key_id: str) -> Store:
+    def create(
+        cls,
+        directory: Path,
+        *,
+        genesis: bytes,
+        root_key_id: str,
+        clock: Callable[[], str] | None = None,
+    ) -> Store:
         """Create a store whose first statement is the organisation's self-registration.
 
         Args:
@@ -133,6 +140,7 @@ class Store:
             genesis: the envelope of the ``actor.registered`` statement of the
                 organisation, signed by the root key.
             root_key_id: the key id of the root key, pinned in the store.
+            clock: the store's receipt clock (only the demo replaces it).
         """
         if (directory / DB_NAME).exists():
             raise StoreError(f"a store already exists at {directory}")
@@ -149,6 +157,8 @@ class Store:
                 ],
             )
         store = cls(directory, app)
+        if clock is not None:
+            store.clock = clock
         try:
             store.views.create_tables()
             store.append(genesis)

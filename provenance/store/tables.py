@@ -240,11 +240,16 @@ class Tables:
             return None
         return KeyRow(row[0], row[1], bytes(row[2]), int(row[3]), row[4], row[5])
 
-    def subject_statements(self, subject: str) -> list[tuple[str, Statement]]:
-        """A subject's statements (id and parsed payload), in version order."""
+    def subject_statements(self, subject: str, before: int) -> list[tuple[str, Statement]]:
+        """A subject's statements before version ``before`` (id and payload), in order.
+
+        Inside the inserting transaction the new statement's own row is already
+        there; rules pass its version so that they see only what came earlier.
+        """
         rows = self.tx.all(
-            "SELECT state FROM stored_events WHERE originator_id = ? ORDER BY originator_version",
-            (subject,),
+            "SELECT state FROM stored_events WHERE originator_id = ? AND originator_version < ? "
+            "ORDER BY originator_version",
+            (subject, before),
         )
         out: list[tuple[str, Statement]] = []
         for (state,) in rows:

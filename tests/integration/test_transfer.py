@@ -1,7 +1,7 @@
 """Export and import: the exact stored envelopes as JSON Lines, and every line checked
 on the way back in.
 
-The shared demo store (21 statements) is exported once per test that needs it;
+The shared demo store is exported once per test that needs it;
 imports go into fresh stores under the test's own tmp_path. The CLI commands are
 invoked directly from ``provenance_cli.transfer`` (not through the main group).
 """
@@ -37,7 +37,11 @@ from provenance.transfer import (
 )
 from provenance_cli import transfer
 
-DEMO_SIZE = 21
+
+def demo_size(demo: Demo) -> int:
+    """How many statements the demo store holds, counted by the store itself."""
+    with Store.open(demo.store_dir) as store:
+        return store.size()
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -128,7 +132,7 @@ def test_export_is_the_stored_envelopes_one_per_line(demo: Demo) -> None:
     data = export_bytes(demo.store_dir)
     assert data.endswith(b"\n")
     lines = data.split(b"\n")[:-1]
-    assert len(lines) == DEMO_SIZE
+    assert len(lines) == demo_size(demo)
     assert lines == stored_envelopes(demo.store_dir)
     assert [parse_envelope(x).statement_id for x in lines] == statement_ids(demo.store_dir)
 
@@ -144,7 +148,7 @@ def test_export_command_writes_the_same_bytes_to_stdout_and_to_a_file(
     to_file = run(transfer.export, "--store", demo.store_dir, "--out", out)
     assert_clean_exit(to_file, 0)
     assert out.read_bytes() == expected
-    assert f"exported {DEMO_SIZE} statements" in to_file.stdout
+    assert f"exported {demo_size(demo)} statements" in to_file.stdout
     assert listing(tmp_path) == ["store.jsonl"]  # no temporary file left
 
 
@@ -178,8 +182,8 @@ def test_round_trip_gives_the_same_statements_and_state(demo: Demo, tmp_path: Pa
     copy_dir = tmp_path / "copy"
     with create_from_export(copy_dir, first, root_key_id(demo)) as copy:
         report = import_lines(copy, rest, start=2)
-        assert (report.accepted, report.duplicates, report.refused) == (DEMO_SIZE - 1, 0, 0)
-        assert [e.line for e in report.entries] == list(range(2, DEMO_SIZE + 1))
+        assert (report.accepted, report.duplicates, report.refused) == (demo_size(demo) - 1, 0, 0)
+        assert [e.line for e in report.entries] == list(range(2, demo_size(demo) + 1))
         assert audit(copy).ok
 
     assert statement_ids(copy_dir) == statement_ids(demo.store_dir)
@@ -204,14 +208,14 @@ def test_import_twice_through_the_cli_writes_nothing_the_second_time(
         transfer.import_, exported, "--store", store_dir, "--root-key-id", root_key_id(demo)
     )
     assert_clean_exit(created, 0)
-    assert created.stdout == f"imported {DEMO_SIZE} new, 0 already present, 0 refused\n"
+    assert created.stdout == f"imported {demo_size(demo)} new, 0 already present, 0 refused\n"
     before = {t: raw_count(store_dir, t) for t in ("stored_events", "statement_index")}
-    assert before == {"stored_events": DEMO_SIZE, "statement_index": DEMO_SIZE}
+    assert before == {"stored_events": demo_size(demo), "statement_index": demo_size(demo)}
 
     again = run(transfer.import_, exported, "--store", store_dir, "--json")
     assert_clean_exit(again, 0)
     report = json.loads(again.stdout)
-    assert (report["accepted"], report["duplicates"], report["refused"]) == (0, DEMO_SIZE, 0)
+    assert (report["accepted"], report["duplicates"], report["refused"]) == (0, demo_size(demo), 0)
     assert {e["outcome"] for e in report["lines"]} == {"duplicate"}
     assert [e["statement_id"] for e in report["lines"]] == statement_ids(demo.store_dir)
     assert {t: raw_count(store_dir, t) for t in before} == before
@@ -259,7 +263,7 @@ def test_bad_lines_are_refused_with_reasons_and_the_rest_imported(
         "missing ref": (missing_ref, f"ref {missing[:12]}… is not a statement in this store"),
         "dependent": (dependent, "item-x is not an evidence item in this store"),
     }
-    # Bad lines go after line 12 (the marking is line 10), with a blank line among them.
+    # Bad lines go after line 12, with a blank line among them.
     lines = [*good[:12], b"", *(raw for raw, _ in bad.values()), *good[12:]]
     path = tmp_path / "bad.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
@@ -269,7 +273,7 @@ def test_bad_lines_are_refused_with_reasons_and_the_rest_imported(
     result = run(transfer.import_, path, "--store", store_dir, "--root-key-id", root_key_id(demo))
     assert_clean_exit(result, 2)
     out = result.stdout.splitlines()
-    assert out[-1] == f"imported {DEMO_SIZE} new, 0 already present, {len(bad)} refused"
+    assert out[-1] == f"imported {demo_size(demo)} new, 0 already present, {len(bad)} refused"
     assert len(out) == len(bad) + 1
     for line, (name, (_, reason)) in zip(out, bad.items(), strict=False):
         assert line.startswith(f"line {expected_numbers[name]}: refused: "), (name, line)
@@ -282,14 +286,14 @@ def test_bad_lines_are_refused_with_reasons_and_the_rest_imported(
     assert_clean_exit(again, 2)
     report = json.loads(again.stdout)
     assert not report["ok"]
-    assert (report["accepted"], report["duplicates"], report["refused"]) == (0, DEMO_SIZE, 5)
+    assert (report["accepted"], report["duplicates"], report["refused"]) == (0, demo_size(demo), 5)
     refused = {e["line"]: e for e in report["lines"] if e["outcome"] == "refused"}
     assert sorted(refused) == sorted(expected_numbers.values())
     tampered = refused[expected_numbers["tampered"]]
     assert tampered["statement_id"] == parse_envelope(tamper(marking)).statement_id
     assert tampered["statement_id"] != parse_envelope(marking).statement_id
     assert refused[expected_numbers["malformed"]]["statement_id"] is None
-    assert raw_count(store_dir) == DEMO_SIZE
+    assert raw_count(store_dir) == demo_size(demo)
 
 
 def test_an_oversized_line_is_refused_without_being_read_whole(tmp_path: Path) -> None:
