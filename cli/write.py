@@ -12,7 +12,7 @@ import click
 from provenance.authoring import sign_statement
 from provenance.envelope import MAX_ENVELOPE_BYTES
 from provenance.keys import SigningKey
-from provenance.model.bodies import ActorRole, ChallengeKind, Confidence, ItemKind
+from provenance.model.bodies import ActorRole, ChallengeKind, Confidence, ItemKind, Likelihood
 from provenance.store import Receipt, Store
 
 from .context import (
@@ -340,6 +340,13 @@ def finding_group() -> None:
     """
 
 
+likelihood_option = click.option(
+    "--likelihood",
+    type=_choices(Likelihood),
+    help="ICD 203 likelihood term (almost no chance ... almost certain).",
+)
+
+
 def finding_body_options(func: F) -> F:
     """The fields a finding version has."""
     for option in reversed(
@@ -350,7 +357,18 @@ def finding_body_options(func: F) -> F:
             ),
             click.option("--limitation", "limitations", multiple=True, help="A stated limitation."),
             click.option(
-                "--confidence", required=True, type=_choices(Confidence), help="Confidence."
+                "--confidence",
+                required=True,
+                type=_choices(Confidence),
+                help="Confidence in the basis of the judgment (kept apart from likelihood).",
+            ),
+            likelihood_option,
+            click.option("--assumption", "assumptions", multiple=True, help="A stated assumption."),
+            click.option(
+                "--alternative",
+                "alternatives",
+                multiple=True,
+                help="An alternative considered, and why it was judged less likely.",
             ),
         ]
     ):
@@ -369,6 +387,9 @@ def finding_assert(
     evidence: tuple[str, ...],
     limitations: tuple[str, ...],
     confidence: str,
+    likelihood: str | None,
+    assumptions: tuple[str, ...],
+    alternatives: tuple[str, ...],
     store_dir: Path,
     keys_dir: Path | None,
     key: str | None,
@@ -395,6 +416,9 @@ def finding_assert(
             "evidence": list(evidence),
             "limitations": list(limitations),
             "confidence": confidence,
+            "likelihood": likelihood,
+            "assumptions": list(assumptions) or None,
+            "alternatives": list(alternatives) or None,
         },
         refs=refs,
         issued_at=issued_at,
@@ -451,6 +475,9 @@ def finding_revise(
     evidence: tuple[str, ...],
     limitations: tuple[str, ...],
     confidence: str,
+    likelihood: str | None,
+    assumptions: tuple[str, ...],
+    alternatives: tuple[str, ...],
     reason: str,
     store_dir: Path,
     keys_dir: Path | None,
@@ -478,6 +505,9 @@ def finding_revise(
             "limitations": list(limitations),
             "confidence": confidence,
             "reason": reason,
+            "likelihood": likelihood,
+            "assumptions": list(assumptions) or None,
+            "alternatives": list(alternatives) or None,
         },
         refs=refs,
         issued_at=issued_at,
@@ -490,6 +520,7 @@ def finding_revise(
 @click.option("--stance", required=True, type=click.Choice(["supports", "contests", "qualifies"]))
 @click.option("--confidence", required=True, type=_choices(Confidence))
 @click.option("--rationale", required=True, help="Why.")
+@likelihood_option
 @write_options
 @handle_errors
 def assess(
@@ -497,6 +528,7 @@ def assess(
     stance: str,
     confidence: str,
     rationale: str,
+    likelihood: str | None,
     store_dir: Path,
     keys_dir: Path | None,
     key: str | None,
@@ -517,7 +549,12 @@ def assess(
         key,
         kind="finding.assessed",
         subject=finding,
-        body={"stance": stance, "confidence": confidence, "rationale": rationale},
+        body={
+            "stance": stance,
+            "confidence": confidence,
+            "rationale": rationale,
+            "likelihood": likelihood,
+        },
         refs=refs,
         issued_at=issued_at,
         as_json=as_json,
