@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from . import read, timeline, transfer, write
+from . import attach, read, record, timeline, transfer, write
 from .demo import demo
 
 
@@ -60,7 +60,16 @@ def cli() -> None:
     """
 
 
-for command in [*read.COMMANDS, *write.COMMANDS, *timeline.COMMANDS, *transfer.COMMANDS, demo]:
+# ``attach`` adds its commands to the ``evidence`` group when imported.
+assert attach.evidence_attach is not None
+for command in [
+    *read.COMMANDS,
+    *write.COMMANDS,
+    *record.COMMANDS,
+    *timeline.COMMANDS,
+    *transfer.COMMANDS,
+    demo,
+]:
     cli.add_command(command)
 
 

@@ -100,6 +100,16 @@ def _mark(state: State, statement_id: str, key: str, value: Any) -> None:
             ]
 
 
+def _rederive(state: State) -> None:
+    """Recompute values derived from entries, after one of them was withdrawn."""
+    if "grades" in state:
+        standing = [g for g in state["grades"] if "retracted" not in g and "superseded" not in g]
+        if standing:
+            state["grade"] = f"{standing[-1]['reliability']}{standing[-1]['credibility']}"
+        else:
+            state.pop("grade", None)
+
+
 def _append_keys(state: State, rec: Recorded, body: dict[str, Any]) -> None:
     kind = rec.statement.kind
     if kind == "actor.key_rotated":
@@ -146,6 +156,7 @@ def _append(state: State, rec: Recorded) -> State:
     elif kind == "statement.retracted":
         _mark(state, body["statement"], "retracted", {"reason": body["reason"], **_stamp(rec)})
         state["withdrawals"] = [*state.get("withdrawals", []), {**body, **_stamp(rec)}]
+        _rederive(state)
     elif kind == "statement.superseded":
         _mark(
             state,
@@ -154,6 +165,7 @@ def _append(state: State, rec: Recorded) -> State:
             {"by": body["superseded_by"], "reason": body["reason"], **_stamp(rec)},
         )
         state["withdrawals"] = [*state.get("withdrawals", []), {**body, **_stamp(rec)}]
+        _rederive(state)
     elif kind == "finding.assessed":
         state["assessments"] = [*state["assessments"], {**body, **_stamp(rec)}]
     elif kind == "finding.reaffirmed":

@@ -27,6 +27,7 @@ from provenance import envelope as env
 from provenance.errors import ProvenanceError
 from provenance.model import bodies
 from provenance.model.statement import Statement, parse_payload
+from provenance.store.blob_audit import check_attachments
 from provenance.store.events import TOPIC
 from provenance.store.tables import INDEX_COLUMNS, IndexRow, Tx
 
@@ -118,6 +119,10 @@ class _Auditor:
         self.report = AuditReport()
         self.actors: dict[str, _Actor] = {}
         self.keys: dict[str, _Key] = {}
+        # Author and subject of every statement seen, and which ones were withdrawn,
+        # to check retractions and supersessions as the store does.
+        self.authors: dict[str, tuple[str, str, str]] = {}
+        self.withdrawn: set[str] = set()
         self.seen: set[str] = set()
         self.subjects: dict[str, tuple[str, list[int]]] = {}  # id -> (type, versions)
 
@@ -162,6 +167,7 @@ class _Auditor:
                 )
         self._check_versions()
         self._check_actors_table()
+        self.report.problems.extend(check_attachments(self.store))
         self.report.subjects = len(self.subjects)
         self.report.problems.sort(key=lambda p: (p.position is None, p.position or 0))
         return self.report
@@ -294,7 +300,33 @@ class _Auditor:
             self.problem(
                 f"{statement.author} may not change the keys of {statement.subject}", **where
             )
+        self._check_withdrawal(statement, author, where)
         self._apply_key_effects(statement, position)
+
+    def _check_withdrawal(
+        self, statement: Statement, author: _Actor, where: dict[str, Any]
+    ) -> None:
+        body = statement.body
+        if where["statement_id"]:
+            self.authors[where["statement_id"]] = (
+                statement.author,
+                statement.subject,
+                statement.kind,
+            )
+        if not isinstance(body, bodies.StatementRetracted | bodies.StatementSuperseded):
+            return
+        target = self.authors.get(body.statement)
+        if target is None or target[1] != statement.subject:
+            self.problem(
+                f"withdraws {body.statement[:16]}, not an earlier statement of its subject", **where
+            )
+        elif target[2] in ("statement.retracted", "statement.superseded"):
+            self.problem("withdraws a retraction or supersession", **where)
+        elif target[0] != statement.author and not author.may_register:
+            self.problem(f"{statement.author} may not withdraw a statement by {target[0]}", **where)
+        if body.statement in self.withdrawn:
+            self.problem(f"withdraws {body.statement[:16]} a second time", **where)
+        self.withdrawn.add(body.statement)
 
     def _apply_key_effects(self, statement: Statement, position: int) -> None:
         body = statement.body
