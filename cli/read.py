@@ -9,9 +9,10 @@ from typing import Any
 
 import click
 
-from provenance.authoring import init_store
+from provenance.authoring import default_origin, init_store
 from provenance.errors import StoreError
 from provenance.ids import is_subject_id
+from provenance.log.note import is_valid_key_name
 from provenance.projections.history import entries as history_entries
 from provenance.store import Store
 from provenance.store.audit import audit
@@ -36,6 +37,10 @@ from .render import render_history, render_subject
 @click.option("--org-id", required=True, help="The organisation's actor id, e.g. tracer.")
 @click.option("--org-name", required=True, help="The organisation's name.")
 @click.option("--key-name", default="root", show_default=True, help="Name of the root key file.")
+@click.option(
+    "--origin",
+    help="The log's origin line in checkpoints (default provenance-store/ORG_ID).",
+)
 @click.option("--encrypt", is_flag=True, help="Prompt for a passphrase (or set PROV_PASSPHRASE).")
 @store_option
 @keys_option
@@ -44,14 +49,16 @@ def init(
     org_id: str,
     org_name: str,
     key_name: str,
+    origin: str | None,
     encrypt: bool,
     store_dir: Path,
     keys_dir: Path | None,
 ) -> None:
-    """Create a store and the organisation's root key.
+    """Create a store, the organisation's root key and the log's key.
 
     The root key signs the store's first statement, which registers the
-    organisation; its key id is pinned in the store.
+    organisation; its key id is pinned in the store. The log key (KEY_NAME-log)
+    signs the log's checkpoints.
 
     \b
     Example:
@@ -61,16 +68,29 @@ def init(
         fail(f"a store already exists at {store_dir}")
     if not is_subject_id(org_id):
         fail(f"--org-id {org_id!r} is not a valid id (letters, digits, '.', '_', ':', '-')")
+    log_origin = origin or default_origin(org_id)
+    if not is_valid_key_name(log_origin):
+        fail(f"--origin {log_origin!r} may not contain spaces or '+'")
     ring = keyring(keys_dir)
-    key = ring.create(key_name, new_passphrase(encrypt))
+    log_name = f"{key_name}-log"
+    for name in (key_name, log_name):
+        if ring.path_of(name).exists():
+            fail(f"key {name!r} already exists in {ring.directory}; choose another --key-name")
+    passphrase = new_passphrase(encrypt)
+    key = ring.create(key_name, passphrase)
+    log_key = ring.create(log_name, passphrase)
     try:
-        store = init_store(store_dir, key, org_id=org_id, org_name=org_name)
+        store = init_store(
+            store_dir, key, org_id=org_id, org_name=org_name, log_key=log_key, origin=log_origin
+        )
     except Exception:
         ring.path_of(key_name).unlink(missing_ok=True)
+        ring.path_of(log_name).unlink(missing_ok=True)
         raise
     store.close()
     click.echo(f"created store {store_dir}")
     click.echo(f"root key {ring.path_of(key_name)} (key id {key.key_id})")
+    click.echo(f"log key {ring.path_of(log_name)} (origin {log_origin})")
     click.echo(f"organisation {org_id} registered; sign as it with --key {key_name}")
 
 

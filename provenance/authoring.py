@@ -8,6 +8,7 @@ from typing import Any
 
 from provenance.envelope import sign_payload
 from provenance.keys import SigningKey
+from provenance.log.note import format_verifier_key
 from provenance.model import bodies
 from provenance.model.statement import build_payload
 from provenance.store.store import Store
@@ -38,6 +39,8 @@ def init_store(
     org_name: str,
     issued_at: str | None = None,
     clock: Callable[[], str] | None = None,
+    log_key: SigningKey | None = None,
+    origin: str | None = None,
 ) -> Store:
     """Create a store whose first statement registers the organisation and its root key."""
     genesis = sign_statement(
@@ -53,4 +56,15 @@ def init_store(
         },
         issued_at=issued_at,
     )
-    return Store.create(directory, genesis=genesis, root_key_id=root_key.key_id, clock=clock)
+    log = None
+    if log_key is not None:
+        log_origin = origin or default_origin(org_id)
+        log = (log_origin, format_verifier_key(log_origin, log_key.public_bytes))
+    return Store.create(
+        directory, genesis=genesis, root_key_id=root_key.key_id, clock=clock, log=log
+    )
+
+
+def default_origin(org_id: str) -> str:
+    """The log origin used when none is given: names the organisation's log."""
+    return f"provenance-store/{org_id}"

@@ -27,8 +27,11 @@ from provenance import envelope as env
 from provenance.errors import ProvenanceError
 from provenance.model import bodies
 from provenance.model.statement import Statement, parse_payload
+from provenance.projections.subjects import State, apply
+from provenance.records import Recorded
 from provenance.store.blob_audit import check_attachments
 from provenance.store.events import TOPIC
+from provenance.store.log_audit import LogAudit
 from provenance.store.tables import INDEX_COLUMNS, IndexRow, Tx
 
 if TYPE_CHECKING:
@@ -122,6 +125,8 @@ class _Auditor:
         # Author and subject of every statement seen, and which ones were withdrawn,
         # to check retractions and supersessions as the store does.
         self.authors: dict[str, tuple[str, str, str]] = {}
+        # Subject states replayed from scratch, to compare with the views.
+        self.states: dict[str, State] = {}
         self.withdrawn: set[str] = set()
         self.seen: set[str] = set()
         self.subjects: dict[str, tuple[str, list[int]]] = {}  # id -> (type, versions)
@@ -131,6 +136,7 @@ class _Auditor:
 
     def run(self) -> AuditReport:
         index = self._load_index()
+        self.log = LogAudit(self.store, self.problem)
         by_nid = {row.notification_id: row for row in index.values()}
         matched: set[int] = set()
         for note in self._notifications():
@@ -167,6 +173,8 @@ class _Auditor:
                 )
         self._check_versions()
         self._check_actors_table()
+        self.log.finish()
+        self._check_views()
         self.report.problems.extend(check_attachments(self.store))
         self.report.subjects = len(self.subjects)
         self.report.problems.sort(key=lambda p: (p.position is None, p.position or 0))
@@ -223,6 +231,7 @@ class _Auditor:
                 **where,
             )
         self._record_version(row.subject_id, row.version, None)
+        self.log.leaf(row.position, bytes(note.state), where)
         try:
             envelope = env.parse_envelope(bytes(note.state))
         except ProvenanceError as e:
@@ -247,6 +256,11 @@ class _Auditor:
                 self.problem(f"ref {ref[:16]} does not name an earlier statement", **where)
         self._check_kind(statement, where)
         self.seen.add(sid)
+        rec = Recorded(sid, row.position, row.version, row.received_at, envelope, statement)
+        try:
+            self.states[row.subject_id] = apply(self.states.get(row.subject_id), rec)
+        except Exception as e:  # a history the fold cannot follow is itself a finding
+            self.problem(f"the subject's history cannot be replayed: {e}", **where)
 
     def _check_signature(
         self, envelope: env.Envelope, statement: Statement, where: dict[str, Any]
@@ -364,6 +378,22 @@ class _Auditor:
         if version is not None:
             versions.append(version)
         self.subjects[subject] = (kind or typ, versions)
+
+    def _check_views(self) -> None:
+        if self.report.problems:
+            return  # the views follow the statements: check them once those are sound
+        try:
+            views = {s["subject"]: s for s in self.store.views.subjects()}
+        except ProvenanceError as e:
+            self.problem(f"the views cannot be brought up to date: {e}")
+            return
+        for subject in sorted(set(views) | set(self.states)):
+            if views.get(subject) != self.states.get(subject):
+                self.problem(
+                    "the views disagree with a fresh replay of the statements "
+                    "(run 'prov verify --rebuild-views')",
+                    subject=subject,
+                )
 
     def _check_actors_table(self) -> None:
         with self.store.recorder.datastore.transaction(commit=False) as c:

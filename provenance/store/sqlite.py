@@ -19,16 +19,17 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
+from provenance.store.logtable import LOG_TABLES
 from provenance.store.tables import STORE_TABLES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StatementRecorder(SQLiteApplicationRecorder):
     """eventsourcing's SQLite application recorder with the store's tables."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *STORE_TABLES]
+        return [*super().construct_create_table_statements(), *STORE_TABLES, *LOG_TABLES]
 
     def _insert_events(
         self,

@@ -24,12 +24,14 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from provenance import envelope as env
 from provenance.errors import InputError, ProvenanceError, StatementRejected, StoreError
 from provenance.ids import StatementId
+from provenance.log.merkle import CompactRange, RootHash
 from provenance.model.kinds import KINDS, SubjectType
 from provenance.model.statement import Statement, parse_payload
 from provenance.projections.subjects import State, fold
 from provenance.records import Recorded
 from provenance.store.app import ProvenanceApplication
 from provenance.store.events import StatementRecorded
+from provenance.store.logtable import LogTree
 from provenance.store.rules import apply_effects, check_statement
 from provenance.store.sqlite import SCHEMA_VERSION, StatementRecorder
 from provenance.store.tables import INDEX_COLUMNS, IndexRow, Tables, Tx
@@ -106,6 +108,9 @@ class Store:
         self.clock: Callable[[], str] = utc_now_precise
         self._next_version: dict[str, int] = {}
         self._kinds: dict[str, str] = {}
+        # The log's right border after the last append by this process; used
+        # only while no other writer has appended since (checked by size).
+        self._frontier: CompactRange | None = None
         from provenance.projections.views import Views  # views import the store's types
 
         self.views = Views(self)
@@ -132,6 +137,7 @@ class Store:
         genesis: bytes,
         root_key_id: str,
         clock: Callable[[], str] | None = None,
+        log: tuple[str, str] | None = None,
     ) -> Store:
         """Create a store whose first statement is the organisation's self-registration.
 
@@ -141,6 +147,7 @@ class Store:
                 organisation, signed by the root key.
             root_key_id: the key id of the root key, pinned in the store.
             clock: the store's receipt clock (only the demo replaces it).
+            log: the log's origin and signed-note verifier key, if known now.
         """
         if (directory / DB_NAME).exists():
             raise StoreError(f"a store already exists at {directory}")
@@ -154,6 +161,7 @@ class Store:
                     ("schema_version", str(SCHEMA_VERSION)),
                     ("root_key_id", root_key_id),
                     ("created_at", utc_now_precise()),
+                    *((("log_origin", log[0]), ("log_vkey", log[1])) if log else ()),
                 ],
             )
         store = cls(directory, app)
@@ -272,7 +280,7 @@ class Store:
     def resolve_as_of(self, when: str) -> int:
         """A position given as a number, or the position a UTC time maps to."""
         text = when.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             position = int(text)
             size = self.size()
             if position >= size:
@@ -428,6 +436,37 @@ class Store:
             position += len(records)
             nid = self.index_range(position - 1, 1)[0].notification_id
 
+    # -- the log ---------------------------------------------------------------
+
+    def log_root(self, size: int | None = None) -> RootHash:
+        """The Merkle root of the first ``size`` statements (default: all)."""
+        size = self.size() if size is None else size
+        with self.recorder.datastore.transaction(commit=False) as c:
+            return LogTree(Tx(c)).root(size)
+
+    def log_inclusion(self, position: int, size: int) -> list[bytes]:
+        """The inclusion proof of the statement at ``position`` in the tree of ``size``."""
+        if not 0 <= position < size <= self.size():
+            raise StoreError(f"no leaf {position} in a log of size {size}")
+        with self.recorder.datastore.transaction(commit=False) as c:
+            return LogTree(Tx(c)).inclusion(position, size)
+
+    def log_consistency(self, old: int, new: int) -> list[bytes]:
+        """The consistency proof between the trees of sizes ``old`` and ``new``."""
+        if not 0 < old <= new <= self.size():
+            raise StoreError(f"no consistency proof from size {old} to {new} in this log")
+        with self.recorder.datastore.transaction(commit=False) as c:
+            return LogTree(Tx(c)).consistency(old, new)
+
+    def configure_log(self, origin: str, vkey: str) -> None:
+        """Record the log's origin and verifier key (once: a log keeps its identity)."""
+        if "log_origin" in self.meta:
+            raise StoreError(f"this store's log is already {self.meta['log_origin']}")
+        with self.recorder.datastore.transaction(commit=True) as c:
+            Tx(c).run("INSERT INTO prov_meta VALUES ('log_origin', ?)", (origin,))
+            Tx(c).run("INSERT INTO prov_meta VALUES ('log_vkey', ?)", (vkey,))
+        self.meta = self._read_meta()
+
     # -- writing -------------------------------------------------------------
 
     def append(self, raw: bytes) -> Receipt:
@@ -479,6 +518,7 @@ class Store:
         event = StatementRecorded(statement.subject, version, raw)
         received_at = self.clock()
         placed: list[int] = []
+        grown: list[CompactRange] = []
 
         def in_transaction(c: Any, notification_ids: list[int]) -> None:
             (nid,) = notification_ids
@@ -496,11 +536,16 @@ class Store:
                 statement=statement,
             )
             apply_effects(tables, statement, position)
+            tree = LogTree(tables.tx)
+            known = self._frontier
+            frontier = known if known is not None and known.size == position else None
+            grown.append(tree.append(frontier or tree.frontier(position), raw))
             placed.append(position)
 
         # The event store (mapper + recorder) directly: Application.save would only
         # add snapshot and notification machinery that the store does not use.
         self.app.events.put([event], in_transaction=in_transaction)
+        self._frontier = grown[0]
         if len(self._next_version) >= 65536:
             self._next_version.clear()
         self._next_version[statement.subject] = version + 1

@@ -20,6 +20,7 @@ from conftest import ISSUED_AT, World
 from provenance.canonical import canonical_json
 from provenance.envelope import parse_envelope, sign_payload
 from provenance.errors import InputError
+from provenance.log.merkle import CompactRange, leaf_hash
 from provenance.store import DB_NAME, Receipt
 from provenance.store.audit import AuditReport, audit
 
@@ -618,6 +619,18 @@ def _insert_behind_the_store(world: World, raw: bytes) -> int:
             "notification_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (position, statement_id, subject, version, kind, cur.lastrowid, received_at),
         )
+        # A thorough forger also grows the Merkle log, so that only the rule it
+        # breaks is left for the audit to find.
+        frontier = CompactRange.restore(
+            int(position),
+            lambda level, index: bytes(
+                con.execute(
+                    "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", (level, index)
+                ).fetchone()[0]
+            ),
+        )
+        for level, index, digest in frontier.append(leaf_hash(raw)):
+            con.execute("INSERT INTO log_nodes VALUES (?, ?, ?)", (level, index, digest))
     return int(position)
 
 

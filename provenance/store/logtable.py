@@ -1,0 +1,75 @@
+"""The store's Merkle log: every statement a leaf, the tree kept as its nodes.
+
+Leaf ``i`` is the statement at position ``i``; its entry is the statement's
+stored envelope bytes, hashed as RFC 6962 / RFC 9162 §2.1 says. The table
+``log_nodes`` holds every *perfect* subtree hash (level ``L``, index ``i``
+covering leaves ``[i * 2^L, (i + 1) * 2^L)``), written in the transaction that
+appends the statement. A root or a proof for any size then costs O(log n)
+indexed reads on a freshly opened store: nothing is rehashed on open.
+"""
+
+from __future__ import annotations
+
+from provenance.errors import StoreError
+from provenance.log.merkle import (
+    CompactRange,
+    RootHash,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    root_from_nodes,
+)
+from provenance.store.tables import Tx
+
+LOG_TABLES = [
+    "CREATE TABLE IF NOT EXISTS log_nodes ("
+    "level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, "
+    "PRIMARY KEY (level, idx)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS checkpoints ("
+    "id INTEGER PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL, "
+    "note TEXT NOT NULL, signed_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS cosignatures ("
+    "checkpoint_id INTEGER NOT NULL, witness TEXT NOT NULL, key_id TEXT NOT NULL, "
+    "line TEXT NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (checkpoint_id, key_id))",
+]
+
+
+class LogTree:
+    """Reads and writes of the log's nodes through one transaction."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    def node(self, level: int, index: int) -> bytes:
+        """The hash of the perfect subtree at (level, index)."""
+        row = self.tx.one("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", (level, index))
+        if row is None:
+            raise StoreError(f"log node ({level}, {index}) is missing: run 'prov verify'")
+        return bytes(row[0])
+
+    def frontier(self, size: int) -> CompactRange:
+        """The compact range of the first ``size`` leaves, read from the nodes."""
+        return CompactRange.restore(size, self.node)
+
+    def append(self, frontier: CompactRange, entry: bytes) -> CompactRange:
+        """Add the leaf for ``entry`` at ``frontier.size``; write every completed node.
+
+        Returns the new frontier (``frontier`` itself is left unchanged, so a
+        caller can drop the result if the transaction rolls back).
+        """
+        grown = CompactRange(frontier.size, frontier.nodes)
+        for level, index, digest in grown.append(leaf_hash(entry)):
+            self.tx.run("INSERT INTO log_nodes VALUES (?, ?, ?)", (level, index, digest))
+        return grown
+
+    def root(self, size: int) -> RootHash:
+        """The Merkle tree hash of the first ``size`` leaves."""
+        return root_from_nodes(size, self.node)
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        """The audit path of leaf ``index`` in the tree of ``size`` leaves."""
+        return inclusion_proof(index, size, self.node)
+
+    def consistency(self, old: int, new: int) -> list[bytes]:
+        """The consistency proof from size ``old`` to size ``new``."""
+        return consistency_proof(old, new, self.node)
