@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 from pathlib import Path
 
 import click
 
 from provenance import demo as case
+from provenance.keys import KeyRing
+from provenance.log.checkpoint import format_tlog_proof, verify_tlog_proof
+from provenance.log.merkle import leaf_hash
+from provenance.log.note import parse_verifier_key
 from provenance.projections.custody import custody_chain
 from provenance.projections.dispute import dispute as dispute_view
 from provenance.store.audit import audit
+from provenance.store.checkpoints import sign_checkpoint
 
 from .context import fail, handle_errors
 from .render import render_challenge, render_finding, short, stamp, strike
@@ -148,6 +154,41 @@ def demo(directory: Path) -> None:
     for e in added:
         click.echo(f"    since then: #{e['position']} {e['summary']} (by {e['author']})")
     click.echo(f"  prov dispute {case.CENTRAL_FINDING} --as-of {case.MEETING_DAY} prints it whole.")
+
+    _section("The audit trail: a signed checkpoint and an offline proof")
+    log_key = KeyRing(built.keys_dir).load("root-log")
+    checkpoint = sign_checkpoint(store, log_key)
+    click.echo("  The log's key signs a checkpoint of the whole log (C2SP signed note):\n")
+    click.echo("\n".join("    " + line for line in checkpoint.note.splitlines()))
+    central_id = built.statements["finding-central"]
+    rec = store.statement(central_id)
+    proof = format_tlog_proof(
+        rec.position, store.log_inclusion(rec.position, checkpoint.size), checkpoint.note
+    )
+    vkey = store.meta["log_vkey"]
+    proofs = directory / "proofs"
+    proofs.mkdir(exist_ok=True)
+    (proofs / "finding.tlog-proof").write_text(proof)
+    (proofs / "finding.entry").write_bytes(rec.envelope.raw)
+    (proofs / "log.vkey").write_text(vkey + "\n")
+    click.echo(
+        f"\n  A proof that the assertion of {case.CENTRAL_FINDING} is leaf {rec.position} of "
+        f"that log ({len(proof.splitlines())} lines, C2SP tlog-proof), written to {proofs}."
+    )
+    # Checked as an outsider would: only the proof, the entry and the log's public key.
+    _, opened = verify_tlog_proof(
+        (proofs / "finding.tlog-proof").read_text(),
+        leaf_hash((proofs / "finding.entry").read_bytes()),
+        parse_verifier_key((proofs / "log.vkey").read_text().strip()),
+    )
+    click.echo(
+        f"  Checked offline against {vkey.split('+')[0]}: the entry is in the log of size "
+        f"{opened.checkpoint.size}, root {base64.b64encode(opened.checkpoint.root_hash).decode()}."
+    )
+    click.echo(
+        f"  prov log check-proof {proofs / 'finding.tlog-proof'} {proofs / 'finding.entry'} "
+        f"--vkey {vkey}"
+    )
 
     _section("Verification")
     report = audit(store)

@@ -21,6 +21,7 @@ from provenance.model import bodies
 from provenance.store import Store
 
 ORG = "tracer"
+ORIGIN = "provenance-store/tracer-demo"
 CENTRAL_FINDING = "finding-rapid-use"
 CHALLENGE = "challenge-impartiality"
 MEETING_DAY = "2024-12-10"
@@ -46,7 +47,8 @@ def build(directory: Path) -> DemoStore:
     """
     ring = KeyRing(directory / "keys")
     keys = {
-        name: ring.create(name) for name in ("root", "field-team", "analyst", "observer", "auditor")
+        name: ring.create(name)
+        for name in ("root", "field-team", "analyst", "observer", "auditor", "root-log")
     }
     simulated = ["2024-01-08T09:00:05.000000Z"]
     store = init_store(
@@ -56,6 +58,8 @@ def build(directory: Path) -> DemoStore:
         org_name="Independent weapons-tracing research organisation",
         issued_at="2024-01-08T09:00:00Z",
         clock=lambda: simulated[0],
+        log_key=keys["root-log"],
+        origin=ORIGIN,
     )
     demo = DemoStore(store, ring.directory)
 
