@@ -46,3 +46,25 @@ def test_dsse_spec_vector_quoted_in_spec() -> None:
     expected = pae("http://example.com/HelloWorld", b"hello world").decode()
     assert expected == "DSSEv1 29 http://example.com/HelloWorld 11 hello world"
     assert expected in SPEC.read_text()
+
+
+LOG_SPEC = ROOT / "docs" / "spec" / "log.md"
+LOG_VECTORS = json.loads((ROOT / "tests/golden/log.json").read_text())
+LOG_BLOCK = re.compile(r"^```\w* golden-log:([\w.]+)\n(.*?)\n```$", re.S | re.M)
+
+
+def test_log_spec_has_golden_examples() -> None:
+    assert len(LOG_BLOCK.findall(LOG_SPEC.read_text())) >= 8
+
+
+@pytest.mark.parametrize("field,text", LOG_BLOCK.findall(LOG_SPEC.read_text()))
+def test_log_spec_example_equals_golden_vector(field: str, text: str) -> None:
+    value = LOG_VECTORS[field]
+    expected = "\n".join(value) if isinstance(value, list) else str(value).rstrip("\n")
+    assert text == expected
+
+
+def test_log_spec_names_the_witness_and_times() -> None:
+    spec = LOG_SPEC.read_text()
+    for key in ("witness_name", "witness_vkey", "cosigned_at", "origin"):
+        assert str(LOG_VECTORS[key]) in spec
