@@ -18,6 +18,7 @@ from provenance.store.store import DB_NAME
 from provenance.transfer import ImportReport, LineResult
 
 from .context import EXIT_BAD_INPUT, echo_json, fail, handle_errors, json_option, store_option
+from .read import as_of_option, resolve
 
 
 @click.command("export")
@@ -28,9 +29,10 @@ from .context import EXIT_BAD_INPUT, echo_json, fail, handle_errors, json_option
     help="Write to FILE instead of stdout.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
+@as_of_option
 @store_option
 @handle_errors
-def export(out: Path | None, force: bool, store_dir: Path) -> None:
+def export(out: Path | None, force: bool, as_of: str | None, store_dir: Path) -> None:
     """Write every statement as JSON Lines: the exact stored envelopes, in store order.
 
     With --out the file appears only once the export is complete (it is
@@ -40,27 +42,29 @@ def export(out: Path | None, force: bool, store_dir: Path) -> None:
     \b
     Example:
       prov export --out store.jsonl --store ./store
+      prov export --as-of 2024-12-10 > record-on-the-day.jsonl
     """
     if out is not None and out.exists() and not force:
         fail(f"{out} already exists (pass --force to overwrite it)")
     with Store.open(store_dir) as store:
+        position = resolve(store, as_of)
         if out is None:
             # click's own stdout, so that CliRunner captures it like the rest.
             with click.open_file("-", "wb") as stdout:
-                lib.export(store, cast(BinaryIO, stdout))
+                lib.export(store, cast(BinaryIO, stdout), position)
             return
-        count = _export_to_file(store, out, force)
+        count = _export_to_file(store, out, force, position)
     click.echo(f"exported {count} statements to {out}")
 
 
-def _export_to_file(store: Store, out: Path, force: bool) -> int:
+def _export_to_file(store: Store, out: Path, force: bool, as_of: int | None) -> int:
     """Export into a temporary file next to ``out``, then move it into place."""
     # The same directory, so that the final rename is atomic and never copies.
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as f:
-            count = lib.export(store, f)
+            count = lib.export(store, f, as_of)
             f.flush()
             os.fsync(f.fileno())
         _place(tmp, out, force)

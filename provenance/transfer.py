@@ -119,7 +119,7 @@ class ImportReport:
 # -- export ---------------------------------------------------------------------
 
 
-def export(store: Store, out: BinaryIO) -> int:
+def export(store: Store, out: BinaryIO, as_of: int | None = None) -> int:
     """Write every stored envelope, exactly as stored, one per line, in position order.
 
     Statements are read a page at a time, so the store is never held in memory.
@@ -127,6 +127,7 @@ def export(store: Store, out: BinaryIO) -> int:
     Args:
         store: the store to export.
         out: a binary stream to write to.
+        as_of: the last position to export (default: everything).
 
     Returns:
         How many statements were written.
@@ -138,6 +139,8 @@ def export(store: Store, out: BinaryIO) -> int:
     """
     count = 0
     for rec in store.iter_records():
+        if as_of is not None and rec.position > as_of:
+            break
         raw = rec.envelope.raw
         # Only a damaged row can hold one; the reader strips a trailing CR too.
         if b"\n" in raw or b"\r" in raw:

@@ -392,3 +392,18 @@ def test_the_root_key_id_must_match_an_existing_store(demo: Demo, tmp_path: Path
     assert_clean_exit(result, 2)
     assert "is not the root key of the store" in result.stderr
     assert raw_count(store_dir) == before
+
+
+def test_export_as_of_stops_at_that_point(demo: Demo) -> None:
+    """--as-of exports the record as it stood then: the first lines of the full export."""
+    full = export_bytes(demo.store_dir).splitlines()
+    with Store.open(demo.store_dir) as store:
+        meeting = store.position_at(demo_case.MEETING_DAY)
+    result = run(transfer.export, "--store", demo.store_dir, "--as-of", demo_case.MEETING_DAY)
+    assert_clean_exit(result, 0)
+    lines = result.stdout_bytes.splitlines()
+    assert lines == full[: meeting + 1]
+    assert len(lines) < len(full)
+    bad = run(transfer.export, "--store", demo.store_dir, "--as-of", "1999-01-01")
+    assert_clean_exit(bad, 2)
+    assert bad.stderr.startswith("error: ")
