@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from . import attach, read, record, timeline, transfer, write
+from . import attach, log, read, record, timeline, transfer, write
 from .demo import demo
 
 
@@ -68,6 +68,7 @@ for command in [
     *record.COMMANDS,
     *timeline.COMMANDS,
     *transfer.COMMANDS,
+    *log.COMMANDS,
     demo,
 ]:
     cli.add_command(command)

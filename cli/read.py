@@ -10,12 +10,14 @@ from typing import Any
 import click
 
 from provenance.authoring import default_origin, init_store
-from provenance.errors import StoreError
+from provenance.errors import InputError, StoreError, VerificationError
 from provenance.ids import is_subject_id
-from provenance.log.note import is_valid_key_name
+from provenance.log.checkpoint import open_checkpoint
+from provenance.log.note import is_valid_key_name, parse_verifier_key
 from provenance.projections.history import entries as history_entries
 from provenance.store import Store
-from provenance.store.audit import audit
+from provenance.store.audit import Trusted, audit
+from provenance.store.checkpoints import log_identity
 from provenance.store.store import DB_NAME
 
 from .context import (
@@ -311,20 +313,48 @@ def _title(state: dict[str, Any]) -> str:
 @store_option
 @json_option
 @click.option("--rebuild-views", is_flag=True, help="Also rebuild the views from the statements.")
+@click.option(
+    "--since",
+    "since_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Audit incrementally from a checkpoint you trust (a signed checkpoint note file).",
+)
+@click.option(
+    "--vkey",
+    help="The log's verifier key you trust, to check --since (default: the store's own).",
+)
 @handle_errors
-def verify(store_dir: Path, as_json: bool, rebuild_views: bool) -> None:
-    """Audit the store: signatures, refs, contiguous histories, unaltered rows.
+def verify(
+    store_dir: Path,
+    as_json: bool,
+    rebuild_views: bool,
+    since_file: Path | None,
+    vkey: str | None,
+) -> None:
+    """Audit the store: signatures against the keys valid at each position, refs,
+    contiguous histories, unaltered rows, the log's leaves and nodes, every
+    checkpoint and the consistency between them, the views against a fresh
+    replay, and every attached file.
 
     Exit status 0 when the record is intact, 1 when anything is wrong; each
-    problem is named with its position, statement, subject and version.
+    problem is named with its position, statement, subject and version, or the
+    leaf or checkpoint concerned. With --since, only what came after a
+    checkpoint you trust is checked in full, after proving that the log extends it.
 
     \b
     Example:
       prov verify --store ./store
+      prov verify --since saved-checkpoint.txt --vkey "$(cat log.vkey)"
     """
     store = Store.open(store_dir)
     with store:
-        report = audit(store)
+        since = _trusted(store, since_file, vkey) if since_file else None
+        total = store.size() - (since.size if since else 0)
+        if as_json or total < 2000:
+            report = audit(store, since=since)
+        else:
+            with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+                report = audit(store, progress=bar.update, since=since)
         if rebuild_views and report.ok:
             store.views.rebuild()
     if as_json:
@@ -333,6 +363,7 @@ def verify(store_dir: Path, as_json: bool, rebuild_views: bool) -> None:
                 "ok": report.ok,
                 "statements": report.statements,
                 "subjects": report.subjects,
+                "since": since.size if since else None,
                 "problems": [p.to_json() for p in report.problems],
             }
         )
@@ -340,11 +371,31 @@ def verify(store_dir: Path, as_json: bool, rebuild_views: bool) -> None:
         for p in report.problems:
             click.echo(f"FAIL {p.describe()}")
         verdict = "OK" if report.ok else f"FAILED with {len(report.problems)} problem(s)"
+        scope = f" after checkpoint size {since.size}" if since else ""
         click.echo(
-            f"verified {report.statements} statements on {report.subjects} subjects: {verdict}"
+            f"verified {report.statements} statements{scope} on {report.subjects} subjects: "
+            f"{verdict}"
         )
     if not report.ok:
         sys.exit(EXIT_VERIFY_FAILED)
+
+
+def _trusted(store: Store, path: Path, vkey: str | None) -> Trusted:
+    """The checkpoint an auditor trusts, checked with the given or the store's log key."""
+    origin, verifier = log_identity(store)
+    if vkey is not None:
+        verifier = parse_verifier_key(vkey.strip())
+    try:
+        opened = open_checkpoint(path.read_text(), verifier, origin=origin)
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path} is not a checkpoint note") from e
+    checkpoint = opened.checkpoint
+    if checkpoint.size > store.size():
+        raise VerificationError(
+            f"the trusted checkpoint has {checkpoint.size} leaves but the log only "
+            f"{store.size()}: it was truncated"
+        )
+    return Trusted(checkpoint.size, checkpoint.root_hash)
 
 
 COMMANDS = [init, key_group, show, history, list_, verify]

@@ -14,40 +14,84 @@ import base64
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from provenance.errors import ProvenanceError
+from provenance.errors import ProofError, ProvenanceError
 from provenance.log.checkpoint import Checkpoint
-from provenance.log.merkle import CompactRange, consistency_proof, leaf_hash
+from provenance.log.merkle import CompactRange, consistency_proof, inclusion_proof, leaf_hash
 from provenance.log.note import open_note, parse_verifier_key
-from provenance.log.proof import verify_consistency
+from provenance.log.proof import verify_consistency, verify_inclusion
 from provenance.store.checkpoints import StoredCheckpoint, checkpoints
 from provenance.store.tables import Tx
 
 if TYPE_CHECKING:
-    from provenance.store.audit import Problem
+    from provenance.store.audit import Problem, Trusted
     from provenance.store.store import Store
 
 
 class LogAudit:
     """Recomputes the log from the statements and compares it with what is stored."""
 
-    def __init__(self, store: Store, problem: Any) -> None:
+    def __init__(self, store: Store, problem: Any, since: Trusted | None = None) -> None:
         self.store = store
         self.problem = problem
+        self.since = since
         with store.recorder.datastore.transaction(commit=False) as c:
             rows = Tx(c).all("SELECT level, idx, hash FROM log_nodes")
         self.nodes = {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
-        self.checkpoints = checkpoints(store)
+        start = since.size if since else 0
+        # An incremental audit checks the checkpoints from the trusted one on.
+        self.checkpoints = [c for c in checkpoints(store) if c.size >= start]
         self.wanted = {c.size for c in self.checkpoints}
         self.roots: dict[int, bytes] = {}
         self.range = CompactRange()
-        if 0 in self.wanted:
-            self.roots[0] = self.range.root()
+        self.pending: dict[int, tuple[bytes, dict[str, Any]]] = {}
+        if since is not None:
+            self._start_from(since)
+        if self.range.size in self.wanted:
+            self.roots[self.range.size] = self.range.root()
+
+    def _start_from(self, since: Trusted) -> None:
+        """Continue from the trusted checkpoint: the stored frontier must fold to its root."""
+        try:
+            self.range = CompactRange.restore(since.size, self._node)
+        except KeyError as e:
+            self.problem(f"the log has no node {e} of the trusted checkpoint's tree")
+            return
+        found = self.range.root()
+        if found != since.root:
+            self.problem(
+                f"the stored log does not extend the trusted checkpoint of size {since.size}: "
+                f"its nodes give root {base64.b64encode(found).decode()}, the checkpoint "
+                f"says {base64.b64encode(since.root).decode()}"
+            )
+
+    def prove_trusted(self, position: int, entry: bytes) -> None:
+        """Raise ProofError unless ``entry`` is leaf ``position`` of the trusted tree."""
+        assert self.since is not None
+        try:
+            proof = inclusion_proof(position, self.since.size, self._node)
+        except KeyError as e:
+            raise ProofError(f"log node {e} is missing") from e
+        verify_inclusion(leaf_hash(entry), position, self.since.size, proof, self.since.root)
 
     def leaf(self, position: int, entry: bytes, where: dict[str, Any]) -> None:
-        """Add the statement at ``position`` (positions must come in order)."""
-        if position != self.range.size:
-            return  # a gap in the positions is reported by the statement audit
-        for level, index, digest in self.range.append(leaf_hash(entry)):
+        """Add the statement at ``position``; statements may come in any order.
+
+        Rows are read in the event log's order, which a tamper can make differ
+        from the positions; leaves are taken in position order regardless.
+        """
+        if position < self.range.size or position in self.pending:
+            self.problem(f"position {position} is claimed by two statements", **where)
+            return
+        self.pending[position] = (leaf_hash(entry), where)
+        self._drain()
+
+    def _drain(self) -> None:
+        while self.range.size in self.pending:
+            digest, where = self.pending.pop(self.range.size)
+            self._append(digest, where)
+
+    def _append(self, leaf: bytes, where: dict[str, Any]) -> None:
+        for level, index, digest in self.range.append(leaf):
             stored = self.nodes.get((level, index))
             if stored is None:
                 self.problem(f"log node ({level}, {index}) is missing", **where)
@@ -63,11 +107,20 @@ class LogAudit:
 
     def finish(self) -> None:
         """Check what only the whole log can show, after the last leaf."""
-        size = self.range.size
-        beyond = sorted(i for (level, i) in self.nodes if level == 0 and i >= size)
-        for index in beyond:
-            self.problem(f"log leaf {index} has no statement (the log is longer than the store)")
-        self._check_checkpoints(size)
+        self._drain()
+        stored = [i for (level, i) in self.nodes if level == 0]
+        end = max([*stored, *self.pending], default=-1) + 1
+        while self.range.size < end:
+            position = self.range.size
+            leaf = self.nodes.get((0, position))
+            if leaf is None:
+                self.problem(f"log leaf {position} is missing, and no statement is there")
+                break
+            # Go on with the stored leaf, so that the rest of the log is still checked.
+            self.problem(f"log leaf {position} has no statement", position=position)
+            self._append(leaf, {"position": position})
+            self._drain()
+        self._check_checkpoints(self.range.size)
 
     def _check_checkpoints(self, size: int) -> None:
         vkey = self.store.meta.get("log_vkey")

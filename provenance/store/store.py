@@ -440,7 +440,10 @@ class Store:
 
     def log_root(self, size: int | None = None) -> RootHash:
         """The Merkle root of the first ``size`` statements (default: all)."""
-        size = self.size() if size is None else size
+        stored = self.size()
+        size = stored if size is None else size
+        if not 0 <= size <= stored:
+            raise StoreError(f"no log root of size {size}: the log has {stored} leaves")
         with self.recorder.datastore.transaction(commit=False) as c:
             return LogTree(Tx(c)).root(size)
 

@@ -1,0 +1,121 @@
+"""`prov verify --since CHECKPOINT`: an incremental audit from a checkpoint the auditor trusts."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from conftest import Demo
+
+from provenance.authoring import sign_statement
+from provenance.keys import KeyRing
+from provenance.model import bodies
+from provenance.store import DB_NAME, Store
+from provenance.store.audit import Trusted, audit
+from provenance.store.checkpoints import sign_checkpoint
+from provenance_cli.main import cli
+
+
+def _saved_checkpoint(demo: Demo, store_dir: Path, tmp_path: Path) -> Path:
+    """Sign a checkpoint now, as the auditor saw it, and save its note."""
+    with Store.open(store_dir) as store:
+        cp = sign_checkpoint(store, KeyRing(demo.keys_dir).load("root-log"))
+    path = tmp_path / "trusted.cp"
+    path.write_text(cp.note)
+    return path
+
+
+def _append_one(demo: Demo, store_dir: Path, title: str) -> None:
+    key = KeyRing(demo.keys_dir).load("analyst")
+    with Store.open(store_dir) as store:
+        store.append(
+            sign_statement(
+                key,
+                kind="evidence.registered",
+                subject=f"item-{title}",
+                author="analyst",
+                body=bodies.EvidenceRegistered(item_kind="other", title=title),
+            )
+        )
+
+
+def _verify(store_dir: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["verify", "--store", str(store_dir), *args])
+
+
+def test_since_checks_only_the_new_statements(demo: Demo, tmp_path: Path) -> None:
+    store_dir = demo.copy(tmp_path)
+    saved = _saved_checkpoint(demo, store_dir, tmp_path)
+    _append_one(demo, store_dir, "late-1")
+    _append_one(demo, store_dir, "late-2")
+    result = _verify(store_dir, "--since", str(saved))
+    assert result.exit_code == 0, result.output
+    assert "verified 2 statements after checkpoint size" in result.output
+
+
+def test_since_still_checks_new_statements_in_full(demo: Demo, tmp_path: Path) -> None:
+    """A new statement damaged after the checkpoint is found by the incremental audit."""
+    store_dir = demo.copy(tmp_path)
+    saved = _saved_checkpoint(demo, store_dir, tmp_path)
+    _append_one(demo, store_dir, "late")
+    with closing(sqlite3.connect(store_dir / DB_NAME)) as con:
+        (state,) = con.execute(
+            "SELECT state FROM stored_events WHERE originator_id = 'item-late'"
+        ).fetchone()
+        state = bytes(state)
+        at = state.index(b'"sig":"') + 7
+        flipped = state[:at] + (b"B" if state[at : at + 1] == b"A" else b"A") + state[at + 1 :]
+        con.execute(
+            "UPDATE stored_events SET state = ? WHERE originator_id = 'item-late'", (flipped,)
+        )
+        con.commit()
+    result = _verify(store_dir, "--since", str(saved))
+    assert result.exit_code == 1
+    assert "subject item-late" in result.output
+
+
+def test_since_refuses_a_rewritten_past(demo: Demo, tmp_path: Path) -> None:
+    """If the stored log no longer folds to the trusted root, the audit says so."""
+    store_dir = demo.copy(tmp_path)
+    saved = _saved_checkpoint(demo, store_dir, tmp_path)
+    with closing(sqlite3.connect(store_dir / DB_NAME)) as con:
+        top = con.execute("SELECT MAX(level) FROM log_nodes").fetchone()[0]
+        con.execute("UPDATE log_nodes SET hash = zeroblob(32) WHERE level = ? AND idx = 0", (top,))
+        con.commit()
+    result = _verify(store_dir, "--since", str(saved))
+    assert result.exit_code == 1
+    assert "does not extend the trusted checkpoint" in result.output
+
+
+def test_since_with_a_checkpoint_signed_by_another_key_is_refused(
+    demo: Demo, tmp_path: Path
+) -> None:
+    store_dir = demo.copy(tmp_path)
+    saved = _saved_checkpoint(demo, store_dir, tmp_path)
+    other = KeyRing(tmp_path / "k").create("other")
+    from provenance.log.note import format_verifier_key
+
+    with Store.open(store_dir) as store:
+        origin = store.meta["log_origin"]
+    result = _verify(
+        store_dir, "--since", str(saved), "--vkey", format_verifier_key(origin, other.public_bytes)
+    )
+    assert result.exit_code in (1, 2)
+    assert result.output.startswith("error: ") or "error: " in result.output
+    assert "Traceback" not in result.output
+
+
+def test_library_since_equals_full_audit_on_a_clean_store(demo: Demo, tmp_path: Path) -> None:
+    store_dir = demo.copy(tmp_path)
+    with Store.open(store_dir) as store:
+        size, root = store.size(), store.log_root()
+        _ = size
+    _append_one(demo, store_dir, "late")
+    with Store.open(store_dir) as store:
+        incremental = audit(store, since=Trusted(size, root))
+        full = audit(store)
+    assert incremental.ok and full.ok
+    assert incremental.statements == 1
+    assert full.statements == size + 1
