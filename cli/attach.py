@@ -19,7 +19,7 @@ from provenance.store import Store
 from provenance.store.blob_audit import attachments
 
 from .context import echo_json, handle_errors, json_option, load_key, open_store, store_option
-from .write import author_of, clean, evidence_group, print_receipt, write_options
+from .write import Writer, author_of, clean, evidence_group, print_receipt, write_options
 
 KIND = "evidence.attached"
 # Stands in for the digest when the statement is checked before the file is copied.
@@ -42,12 +42,7 @@ def evidence_attach(
     file: Path,
     caption: str | None,
     media_type: str | None,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Attach FILE (a photograph, a document) to the evidence item ITEM.
 
@@ -67,10 +62,10 @@ def evidence_attach(
         "filename": file.name,
         "caption": caption,
     }
-    with open_store(store_dir) as store:
-        signing_key = load_key(keys_dir, key)
+    with open_store(writer.store_dir) as store:
+        signing_key = load_key(writer.keys_dir, writer.key)
         author = author_of(store, signing_key)
-        ref_ids: list[str] = [store.resolve_statement(r) for r in refs]
+        ref_ids: list[str] = [store.resolve_statement(r) for r in writer.refs]
         # Everything that does not depend on the file's content is checked
         # before the file is copied, which for a large file takes a while: the
         # body's fields and the item. The store checks again when appending;
@@ -81,7 +76,7 @@ def evidence_attach(
             author=author,
             body=clean({**body, "digest": _PLACEHOLDER_DIGEST, "size": 0}),
             refs=ref_ids,
-            issued_at=issued_at,
+            issued_at=writer.issued_at,
         )
         if store.subject_type(item) != "evidence":
             raise StatementRejected(
@@ -99,10 +94,10 @@ def evidence_attach(
             author=author,
             body=clean({**body, "digest": info.digest, "size": info.size}),
             refs=ref_ids,
-            issued_at=issued_at,
+            issued_at=writer.issued_at,
         )
         receipt = store.append(envelope)
-    if as_json:
+    if writer.as_json:
         echo_json(
             {
                 "statement_id": receipt.statement_id,

@@ -16,7 +16,7 @@ from provenance.model.bodies import CustodyAction, Reliability, TraceStatus
 from provenance.store import Store
 
 from .context import fail, handle_errors, load_key, open_store
-from .write import _choices, actor_group, append, evidence_group, new_id, write_options
+from .write import Writer, _choices, actor_group, evidence_group, new_id, write_options
 
 # -- evidence: custody, components, grading -------------------------------------
 
@@ -66,12 +66,7 @@ def evidence_custody(
     method: str | None,
     condition: str | None,
     changes: tuple[str, ...],
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Record one link of ITEM's chain of custody.
 
@@ -83,10 +78,7 @@ def evidence_custody(
           --by "Field team" --from "Field team" --to "Laboratory" \\
           --method "sealed bag 0042" --change "Swab taken|Lab|Residue analysis" --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="evidence.custody",
         subject=item,
         body={
@@ -101,9 +93,6 @@ def evidence_custody(
             "condition": condition,
             "changes": _changes(changes),
         },
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -129,12 +118,7 @@ def evidence_component(
     date_code: str | None,
     date_code_meaning: str | None,
     notes: str | None,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Record a component found in ITEM.
 
@@ -144,10 +128,7 @@ def evidence_component(
           --manufacturer "Example Corp" --country "Country X" --part-number LM7805 \\
           --date-code 2334 --date-code-meaning "week 34 of 2023" --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="evidence.component",
         subject=item,
         body={
@@ -160,9 +141,6 @@ def evidence_component(
             "date_code_meaning": date_code_meaning,
             "notes": notes,
         },
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -188,12 +166,7 @@ def evidence_grade(
     reliability: str,
     credibility: str,
     rationale: str,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Grade ITEM as a source on the Admiralty scale (e.g. B2).
 
@@ -202,16 +175,10 @@ def evidence_grade(
       prov evidence grade item-m3 --reliability B --credibility 2 \\
           --rationale "Recovered by our own team; consistent with other items." --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="evidence.graded",
         subject=item,
         body={"reliability": reliability, "credibility": int(credibility), "rationale": rationale},
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -270,12 +237,7 @@ def trace_request(
     addressee_type: str,
     question: str,
     sent_at: str,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Record a trace request about an item or a component (a new trace subject).
 
@@ -285,22 +247,16 @@ def trace_request(
           --to "Example Corp" --addressee-type manufacturer \\
           --question "To whom was lot 2334 sold?" --sent-at 2024-09-01 --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="trace.requested",
         subject=subject or new_id("trace"),
         body={
-            "target": _trace_target(store_dir, target),
+            "target": _trace_target(writer.store_dir, target),
             "addressee": addressee,
             "addressee_type": addressee_type,
             "question": question,
             "sent_at": sent_at,
         },
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -316,12 +272,7 @@ def trace_update(
     status: str,
     at: str,
     answer: str | None,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Record what became of trace request TRACE.
 
@@ -333,16 +284,10 @@ def trace_update(
       prov trace update trace-lm7805 --status answered --at 2024-10-01 \\
           --answer "Sold to distributor Y in 2023." --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="trace.updated",
         subject=trace,
         body={"status": status, "at": at, "answer": answer},
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -365,12 +310,7 @@ def _statement_and_subject(store: Store, ident: str) -> tuple[str, str]:
 def retract(
     statement: str,
     reason: str,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Retract STATEMENT (an id or unique prefix); it stays in the history, marked.
 
@@ -380,18 +320,12 @@ def retract(
     Example:
       prov retract 3f9a0c1b --reason "The marking was misread." --key alice
     """
-    with open_store(store_dir) as store:
+    with open_store(writer.store_dir) as store:
         sid, subject = _statement_and_subject(store, statement)
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="statement.retracted",
         subject=subject,
         body={"statement": sid, "reason": reason},
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -410,12 +344,7 @@ def supersede(
     statement: str,
     superseded_by: str,
     reason: str,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Mark STATEMENT as replaced by a later statement of the same kind and subject.
 
@@ -424,19 +353,13 @@ def supersede(
       prov supersede 3f9a0c1b --by 7c2e9d01 --reason "Re-read under magnification." \\
           --key alice
     """
-    with open_store(store_dir) as store:
+    with open_store(writer.store_dir) as store:
         sid, subject = _statement_and_subject(store, statement)
         later = store.resolve_statement(superseded_by)
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="statement.superseded",
         subject=subject,
         body={"statement": sid, "superseded_by": later, "reason": reason},
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -455,12 +378,7 @@ def actor_rotate_key(
     key_of: str | None,
     public_key: str | None,
     reason: str | None,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Give ACTOR a new key; its current key signs nothing after this statement.
 
@@ -474,17 +392,11 @@ def actor_rotate_key(
     if bool(public_key) == bool(key_of):
         fail("give exactly one of --key-of or --public-key")
     if key_of:
-        public_key = load_key(keys_dir, key_of).public_b64
-    append(
-        store_dir,
-        keys_dir,
-        key,
+        public_key = load_key(writer.keys_dir, key_of).public_b64
+    writer.append(
         kind="actor.key_rotated",
         subject=actor,
         body={"public_key": public_key, "reason": reason},
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -518,12 +430,7 @@ def actor_revoke_key(
     actor: str,
     key_id: str,
     reason: str,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Revoke a key of ACTOR: statements signed with it after this one are refused.
 
@@ -533,16 +440,10 @@ def actor_revoke_key(
     Example:
       prov actor revoke-key alice --key-id 1e18d1d9 --reason "Laptop stolen" --key root
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="actor.key_revoked",
         subject=actor,
-        body={"key_id": _actor_key_id(store_dir, actor, key_id), "reason": reason},
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
+        body={"key_id": _actor_key_id(writer.store_dir, actor, key_id), "reason": reason},
     )
 
 

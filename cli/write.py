@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -33,8 +35,50 @@ def _choices(literal: Any) -> click.Choice[str]:
     return click.Choice(list(literal.__args__))
 
 
+@dataclass(frozen=True)
+class Writer:
+    """The options every signing command takes, and the append they lead to."""
+
+    store_dir: Path
+    keys_dir: Path | None
+    key: str | None
+    issued_at: str | None
+    refs: tuple[str, ...]
+    as_json: bool
+
+    def append(self, *, kind: str, subject: str, body: dict[str, Any]) -> Receipt:
+        """Sign ``body`` as the key's actor and append it, then say what was recorded."""
+        return append(
+            self.store_dir,
+            self.keys_dir,
+            self.key,
+            kind=kind,
+            subject=subject,
+            body=body,
+            refs=self.refs,
+            issued_at=self.issued_at,
+            as_json=self.as_json,
+        )
+
+
 def write_options(func: F) -> F:
-    """Options every signing command takes."""
+    """Options every signing command takes, handed to it as one ``writer``."""
+
+    @functools.wraps(func)
+    def collect(
+        *args: Any,
+        store_dir: Path,
+        keys_dir: Path | None,
+        key: str | None,
+        issued_at: str | None,
+        refs: tuple[str, ...],
+        as_json: bool,
+        **kwargs: Any,
+    ) -> Any:
+        writer = Writer(store_dir, keys_dir, key, issued_at, refs, as_json)
+        return func(*args, writer=writer, **kwargs)
+
+    wrapped: Any = collect
     for option in reversed(
         [
             store_option,
@@ -58,8 +102,8 @@ def write_options(func: F) -> F:
             json_option,
         ]
     ):
-        func = option(func)
-    return func
+        wrapped = option(wrapped)
+    return cast(F, wrapped)
 
 
 def new_id(prefix: str) -> str:
@@ -166,12 +210,7 @@ def actor_add(
     public_key: str | None,
     key_of: str | None,
     admin: bool,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Register ACTOR_ID, signed by the organisation or an administrator.
 
@@ -184,17 +223,11 @@ def actor_add(
     if public_key and key_of:
         fail("give --public-key or --key-of, not both")
     if key_of:
-        public_key = load_key(keys_dir, key_of).public_b64
-    append(
-        store_dir,
-        keys_dir,
-        key,
+        public_key = load_key(writer.keys_dir, key_of).public_b64
+    writer.append(
         kind="actor.registered",
         subject=actor_id,
         body={"name": name, "role": role, "public_key": public_key, "admin": admin},
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -242,12 +275,7 @@ def evidence_add(
     recovered_where: str | None,
     custodian: str | None,
     identifiers: tuple[str, ...],
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Register an evidence item.
 
@@ -256,10 +284,7 @@ def evidence_add(
       prov evidence add --id item-m1 --kind missile-remains \\
           --title "Missile remains, site A" --recovered-at 2024-07 --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="evidence.registered",
         subject=subject or new_id("item"),
         body={
@@ -271,9 +296,6 @@ def evidence_add(
             "custodian": custodian,
             "identifiers": _identifiers(identifiers),
         },
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -293,12 +315,7 @@ def evidence_mark(
     meaning: str | None,
     value: str | None,
     method: str | None,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Record a marking observed on ITEM.
 
@@ -307,10 +324,7 @@ def evidence_mark(
       prov evidence mark item-m3 --text "2024" --location "motor section" \\
           --meaning "production year" --value 2024 --method "visual, photographed" --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="evidence.marking",
         subject=item,
         body={
@@ -320,9 +334,6 @@ def evidence_mark(
             "value": value,
             "method": method,
         },
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -390,12 +401,7 @@ def finding_assert(
     likelihood: str | None,
     assumptions: tuple[str, ...],
     alternatives: tuple[str, ...],
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Assert a finding resting on evidence items.
 
@@ -405,10 +411,7 @@ def finding_assert(
           --evidence item-m1 --evidence item-m3 --confidence high \\
           --limitation "The marking gives a year, not a month." --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="finding.asserted",
         subject=subject or new_id("finding"),
         body={
@@ -420,9 +423,6 @@ def finding_assert(
             "assumptions": list(assumptions) or None,
             "alternatives": list(alternatives) or None,
         },
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -436,12 +436,7 @@ def finding_reaffirm(
     finding: str,
     text: str,
     observations: tuple[str, ...],
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Reaffirm FINDING unchanged, optionally answering earlier statements (--ref).
 
@@ -450,16 +445,10 @@ def finding_reaffirm(
       prov finding reaffirm finding-rapid-use --statement "The findings stand." \\
           --observation "..." --ref 3f9a0c1b --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="finding.reaffirmed",
         subject=finding,
         body={"statement": text, "observations": list(observations)},
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -479,12 +468,7 @@ def finding_revise(
     assumptions: tuple[str, ...],
     alternatives: tuple[str, ...],
     reason: str,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Revise FINDING: a new version naming (--ref) the statements that prompted it.
 
@@ -493,10 +477,7 @@ def finding_revise(
       prov finding revise finding-rapid-use --claim "..." --evidence item-m3 \\
           --confidence moderate --reason "..." --ref 3f9a0c1b --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="finding.revised",
         subject=finding,
         body={
@@ -509,9 +490,6 @@ def finding_revise(
             "assumptions": list(assumptions) or None,
             "alternatives": list(alternatives) or None,
         },
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -529,12 +507,7 @@ def assess(
     confidence: str,
     rationale: str,
     likelihood: str | None,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Assess FINDING: supports, contests or qualifies it.
 
@@ -543,10 +516,7 @@ def assess(
       prov assess finding-rapid-use --stance supports --confidence high \\
           --rationale "Independent reading of the marking agrees." --key bob
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="finding.assessed",
         subject=finding,
         body={
@@ -555,9 +525,6 @@ def assess(
             "rationale": rationale,
             "likelihood": likelihood,
         },
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -584,12 +551,7 @@ def challenge(
     attributed_to: str,
     claim: str,
     source: str | None,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Record a challenge raised by a party, who need not hold a key.
 
@@ -605,12 +567,9 @@ def challenge(
     if not sep or not target_id:
         fail(f"--target {target!r} must look like TYPE:ID, e.g. finding:finding-rapid-use")
     if target_type == "assessment" and len(target_id) < 64:
-        with open_store(store_dir) as store:
+        with open_store(writer.store_dir) as store:
             target_id = store.resolve_statement(target_id)
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="challenge.raised",
         subject=subject or new_id("challenge"),
         body={
@@ -620,9 +579,6 @@ def challenge(
             "claim": claim,
             "source": source,
         },
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
@@ -640,12 +596,7 @@ def respond(
     attributed_to: str,
     text: str,
     source: str | None,
-    store_dir: Path,
-    keys_dir: Path | None,
-    key: str | None,
-    issued_at: str | None,
-    refs: tuple[str, ...],
-    as_json: bool,
+    writer: Writer,
 ) -> None:
     """Record a response to CHALLENGE_ID.
 
@@ -654,16 +605,10 @@ def respond(
       prov respond challenge-impartiality --stance rebuts \\
           --attributed-to "The organisation" --text "..." --key alice
     """
-    append(
-        store_dir,
-        keys_dir,
-        key,
+    writer.append(
         kind="challenge.responded",
         subject=challenge_id,
         body={"stance": stance, "attributed_to": attributed_to, "text": text, "source": source},
-        refs=refs,
-        issued_at=issued_at,
-        as_json=as_json,
     )
 
 
