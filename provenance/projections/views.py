@@ -245,6 +245,23 @@ class Views:
         states = [json.loads(r[0]) for r in self._query(sql, params)]
         return sorted(states, key=lambda s: s["created"]["position"])
 
+    def iter_states(self, page: int = 500) -> Any:
+        """Every subject's state, by subject id, a page at a time (views as they are now)."""
+        last = ""
+        while True:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(
+                    "SELECT subject_id, state FROM view_subjects WHERE subject_id > ? "
+                    "ORDER BY subject_id LIMIT ?",
+                    (last, page),
+                )
+                rows = list(c.fetchall())
+            if not rows:
+                return
+            for subject, state in rows:
+                yield str(subject), json.loads(state)
+            last = str(rows[-1][0])
+
     def history(self, subject: str) -> list[dict[str, Any]]:
         """A subject's history: one entry per statement, in version order."""
         rows = self._query(

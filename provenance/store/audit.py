@@ -17,7 +17,7 @@ finding about a named statement rather than an exception. Checks, in order:
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ from provenance.model.kinds import KINDS
 from provenance.model.statement import Statement, parse_payload
 from provenance.projections.subjects import State, apply
 from provenance.records import Recorded
-from provenance.store.blob_audit import check_attachments
+from provenance.store.blob_audit import check_blobs
 from provenance.store.events import TOPIC
 from provenance.store.log_audit import LogAudit
 from provenance.store.tables import INDEX_COLUMNS, IndexRow, Tx
@@ -141,59 +141,22 @@ class _Auditor:
         self.report = AuditReport()
         self.actors: dict[str, _Actor] = {}
         self.keys: dict[str, _Key] = {}
-        # Author and subject of every statement seen, and which ones were withdrawn,
-        # to check retractions and supersessions as the store does.
-        self.authors: dict[str, tuple[str, str, str]] = {}
+        # Statements withdrawn so far, to refuse a second withdrawal.
+        self.withdrawn: set[str] = set()
         # Subject states replayed from scratch, to compare with the views.
         self.states: dict[str, State] = {}
-        self.withdrawn: set[str] = set()
-        self.seen: set[str] = set()
+        # Attached files named by the statements: (digest, size, where).
+        self.blobs: list[tuple[str, int, dict[str, Any]]] = []
         self.subjects: dict[str, tuple[str, list[int]]] = {}  # id -> (type, versions)
 
     def problem(self, message: str, **where: Any) -> None:
         self.report.problems.append(Problem(message, **where))
 
     def run(self) -> AuditReport:
-        index = self._load_index()
         self.log = LogAudit(self.store, self.problem, self.since)
         if self.since is not None:
-            self._prime(index)
-            index = {p: r for p, r in index.items() if p >= self.start}
-        by_nid = {row.notification_id: row for row in index.values()}
-        matched: set[int] = set()
-        first = index[min(index)].notification_id if index else 1
-        for note in self._notifications(first):
-            row = by_nid.get(note.id)
-            if row is None:
-                self.problem(
-                    "stored event has no index entry",
-                    subject=str(note.originator_id),
-                    version=note.originator_version,
-                )
-                continue
-            matched.add(row.position)
-            try:
-                self._check_row(row, note)
-            except Exception as e:  # damaged bytes must be reported, never crash the audit
-                self.problem(
-                    f"stored row could not be checked ({type(e).__name__}: {e})",
-                    position=row.position,
-                    statement_id=row.statement_id,
-                    subject=row.subject_id,
-                    version=row.version,
-                )
-            self.report.statements += 1
-            if self.progress:
-                self.progress(1)
-        for position, row in sorted(index.items()):
-            if position not in matched:
-                self.problem(
-                    "indexed statement is missing from the event store (deleted?)",
-                    position=position,
-                    statement_id=row.statement_id,
-                    subject=row.subject_id,
-                    version=row.version,
-                )
+            self._prime()
+        self._pass()
         self._check_versions()
         self.log.finish()
         if self.since is None:
@@ -201,74 +164,134 @@ class _Auditor:
             self._check_actors_table()
             self._check_views()
         # Attached files can be altered on disk at any time: always re-hashed.
-        self.report.problems.extend(check_attachments(self.store))
+        self.report.problems.extend(check_blobs(self.store.directory, self.blobs))
         self.report.subjects = len(self.subjects)
         self.report.problems.sort(key=lambda p: (p.position is None, p.position or 0))
         return self.report
 
-    def _load_index(self) -> dict[int, IndexRow]:
-        with self.store.recorder.datastore.transaction(commit=False) as c:
-            found = Tx(c).all(f"SELECT {INDEX_COLUMNS} FROM statement_index ORDER BY position")
-        rows = {row.position: row for row in map(IndexRow.of, found)}
-        for expected, position in enumerate(sorted(rows)):
-            if position != expected:
+    def _pass(self) -> None:
+        """One pass: index rows in position order, joined with event rows by notification id.
+
+        Both normally come in the same order; rows a tamper has put out of
+        order are held until their partner arrives, so memory stays small.
+        """
+        expected, previous = self.start, self._received_before(self.start)
+        notes = self._notifications(self._first_notification())
+        waiting: dict[int, Any] = {}
+        ahead: Any = None
+        for row in self._index_rows(self.start):
+            if row.position != expected:
                 self.problem(f"index positions are not dense: {expected} is missing")
-                break
-        previous = ""
-        for position in sorted(rows):
-            row = rows[position]
+            expected = row.position + 1
             if row.received_at < previous:
                 self.problem(
                     f"receipt time {row.received_at} is earlier than the previous "
                     f"statement's {previous}: the order was changed",
-                    position=position,
-                    statement_id=row.statement_id,
-                    subject=row.subject_id,
-                    version=row.version,
+                    **_where(row),
                 )
             previous = max(previous, row.received_at)
-        return rows
+            note = waiting.pop(row.notification_id, None)
+            while note is None:
+                candidate = ahead if ahead is not None else next(notes, None)
+                ahead = None
+                if candidate is None:
+                    break
+                if candidate.id == row.notification_id:
+                    note = candidate
+                elif candidate.id > row.notification_id:
+                    ahead = candidate
+                    break
+                else:
+                    waiting[candidate.id] = candidate
+            if note is None:
+                self.problem(
+                    "indexed statement is missing from the event store (deleted?)", **_where(row)
+                )
+                continue
+            self._check_one(row, note)
+        rest = [*waiting.values(), *([ahead] if ahead is not None else []), *notes]
+        for note in rest:
+            self.problem(
+                "stored event has no index entry",
+                subject=str(note.originator_id),
+                version=note.originator_version,
+            )
 
-    def _prime(self, index: dict[int, IndexRow]) -> None:
+    def _check_one(self, row: IndexRow, note: Any) -> None:
+        try:
+            self._check_row(row, note)
+        except Exception as e:  # damaged bytes must be reported, never crash the audit
+            self.problem(
+                f"stored row could not be checked ({type(e).__name__}: {e})", **_where(row)
+            )
+        self.report.statements += 1
+        if self.progress:
+            self.progress(1)
+
+    def _index_rows(self, start: int, stop: int | None = None) -> Iterator[IndexRow]:
+        """Index rows from ``start`` (to ``stop``, exclusive), in pages, by position."""
+        last = start - 1
+        while True:
+            with self.store.recorder.datastore.transaction(commit=False) as c:
+                rows = Tx(c).all(
+                    f"SELECT {INDEX_COLUMNS} FROM statement_index WHERE position > ? "
+                    "ORDER BY position LIMIT 1000",
+                    (last,),
+                )
+            for row in map(IndexRow.of, rows):
+                if stop is not None and row.position >= stop:
+                    return
+                yield row
+            if not rows:
+                return
+            last = int(rows[-1][0])
+
+    def _first_notification(self) -> int:
+        """The notification id to read from: all of them, or from the first audited row."""
+        if self.start > 0:
+            for row in self._index_rows(self.start):
+                return row.notification_id
+        return 1
+
+    def _received_before(self, position: int) -> str:
+        if position == 0:
+            return ""
+        rows = self.store.index_range(position - 1, 1)
+        return rows[0].received_at if rows else ""
+
+    def _prime(self) -> None:
         """Learn the keys and actors of the trusted part without re-checking it all.
 
         Every statement before the trusted size that changes who may sign is
         read, proved to be in the trusted tree by an inclusion proof from the
         stored nodes, and applied. The rest of the trusted part is not read.
         """
-        assert self.since is not None
-        for position in sorted(p for p in index if p < self.start):
-            row = index[position]
+        for row in self._index_rows(0, self.start):
             self._record_version(row.subject_id, row.version, KINDS_CREATING.get(row.kind))
-            self.authors[row.statement_id] = ("", row.subject_id, row.kind)
-            self.seen.add(row.statement_id)
             if not row.kind.startswith("actor."):
                 continue
-            where = {
-                "position": position,
-                "statement_id": row.statement_id,
-                "subject": row.subject_id,
-                "version": row.version,
-            }
             try:
                 rec = self.store.statement(row.statement_id)
-                self.log.prove_trusted(position, rec.envelope.raw)
+                self.log.prove_trusted(row.position, rec.envelope.raw)
             except ProvenanceError as e:
-                self.problem(f"cannot be proved in the trusted checkpoint: {e}", **where)
+                self.problem(f"cannot be proved in the trusted checkpoint: {e}", **_where(row))
                 continue
-            self.authors[row.statement_id] = (rec.statement.author, row.subject_id, row.kind)
-            self._apply_key_effects(rec.statement, position)
+            self._apply_key_effects(rec.statement, row.position)
 
-    def _trusted_author(
-        self, statement_id: str, known: tuple[str, str, str]
-    ) -> tuple[str, str, str] | None:
-        """The author of a statement of the trusted part, read and proved on demand."""
+    def _earlier(self, statement_id: str, position: int) -> IndexRow | None:
+        """The index row of a statement recorded before ``position``, if there is one."""
+        row = self.store.index_row(statement_id)
+        return row if row is not None and row.position < position else None
+
+    def _author_of(self, row: IndexRow) -> str | None:
+        """The author of an earlier statement, read from its signed payload."""
         try:
-            rec = self.store.statement(statement_id)
-            self.log.prove_trusted(rec.position, rec.envelope.raw)
+            rec = self.store.statement(row.statement_id)
+            if row.position < self.start:
+                self.log.prove_trusted(row.position, rec.envelope.raw)
         except ProvenanceError:
             return None
-        return (rec.statement.author, known[1], known[2])
+        return rec.statement.author
 
     def _notifications(self, start: int = 1) -> Any:
         while True:
@@ -318,10 +341,11 @@ class _Auditor:
             self.problem(f"index says kind {row.kind}, payload says {statement.kind}", **where)
         self._check_signature(envelope, statement, where)
         for ref in statement.payload.refs:
-            if ref not in self.seen:
+            if self._earlier(ref, row.position) is None:
                 self.problem(f"ref {ref[:16]} does not name an earlier statement", **where)
+        if isinstance(statement.body, bodies.AttachmentAdded):
+            self.blobs.append((statement.body.digest, statement.body.size, where))
         self._check_kind(statement, where)
-        self.seen.add(sid)
         rec = Recorded(sid, row.position, row.version, row.received_at, envelope, statement)
         try:
             self.states[row.subject_id] = apply(self.states.get(row.subject_id), rec)
@@ -387,25 +411,21 @@ class _Auditor:
         self, statement: Statement, author: _Actor, where: dict[str, Any]
     ) -> None:
         body = statement.body
-        if where["statement_id"]:
-            self.authors[where["statement_id"]] = (
-                statement.author,
-                statement.subject,
-                statement.kind,
-            )
         if not isinstance(body, bodies.StatementRetracted | bodies.StatementSuperseded):
             return
-        target = self.authors.get(body.statement)
-        if target is not None and target[0] == "":
-            target = self._trusted_author(body.statement, target)
-        if target is None or target[1] != statement.subject:
+        target = self._earlier(body.statement, where["position"])
+        if target is None or target.subject_id != statement.subject:
             self.problem(
                 f"withdraws {body.statement[:16]}, not an earlier statement of its subject", **where
             )
-        elif target[2] in ("statement.retracted", "statement.superseded"):
+        elif target.kind in ("statement.retracted", "statement.superseded"):
             self.problem("withdraws a retraction or supersession", **where)
-        elif target[0] != statement.author and not author.may_register:
-            self.problem(f"{statement.author} may not withdraw a statement by {target[0]}", **where)
+        else:
+            target_author = self._author_of(target)
+            if target_author != statement.author and not author.may_register:
+                self.problem(
+                    f"{statement.author} may not withdraw a statement by {target_author}", **where
+                )
         if body.statement in self.withdrawn:
             self.problem(f"withdraws {body.statement[:16]} a second time", **where)
         self.withdrawn.add(body.statement)
@@ -451,17 +471,23 @@ class _Auditor:
         if self.report.problems:
             return  # the views follow the statements: check them once those are sound
         try:
-            views = {s["subject"]: s for s in self.store.views.subjects()}
+            self.store.views.catch_up()
+            for subject, state in self.store.views.iter_states():
+                replayed = self.states.pop(subject, None)
+                if replayed != state:
+                    self._views_differ(subject)
         except ProvenanceError as e:
             self.problem(f"the views cannot be brought up to date: {e}")
             return
-        for subject in sorted(set(views) | set(self.states)):
-            if views.get(subject) != self.states.get(subject):
-                self.problem(
-                    "the views disagree with a fresh replay of the statements "
-                    "(run 'prov verify --rebuild-views')",
-                    subject=subject,
-                )
+        for subject in sorted(self.states):
+            self._views_differ(subject)
+
+    def _views_differ(self, subject: str) -> None:
+        self.problem(
+            "the views disagree with a fresh replay of the statements "
+            "(run 'prov verify --rebuild-views')",
+            subject=subject,
+        )
 
     def _check_actors_table(self) -> None:
         with self.store.recorder.datastore.transaction(commit=False) as c:
@@ -497,6 +523,15 @@ class _Auditor:
                         subject=subject,
                     )
                 expected = v + 1
+
+
+def _where(row: IndexRow) -> dict[str, Any]:
+    return {
+        "position": row.position,
+        "statement_id": row.statement_id,
+        "subject": row.subject_id,
+        "version": row.version,
+    }
 
 
 def audit(

@@ -8,8 +8,9 @@ or content changed as *altered*, so a lost file is told from a tampered one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from provenance.blobs import BlobStatus, BlobStore
 from provenance.errors import ProvenanceError
@@ -48,6 +49,46 @@ def _locate(rec: Recorded, message: str) -> Problem:
         subject=rec.subject,
         version=rec.version,
     )
+
+
+def check_blobs(directory: Path, items: Iterable[tuple[str, int, dict[str, Any]]]) -> list[Problem]:
+    """Re-hash each named blob once; one problem per (digest, size, where) that is bad.
+
+    ``where`` locates the statement that names the blob (position, statement
+    id, subject, version), as the audit collected it.
+    """
+    from provenance.store.audit import Problem  # audit.py imports this module
+
+    blobs = BlobStore(directory)
+    seen: dict[tuple[str, int], BlobStatus | str] = {}
+    problems: list[Problem] = []
+    for digest, size, where in items:
+        key = (digest, size)
+        if key not in seen:
+            try:
+                seen[key] = blobs.check(digest, size)
+            except ProvenanceError as e:
+                seen[key] = str(e)
+        status = seen[key]
+        name = f"attachment blob {digest[:16]}"
+        if status == "missing":
+            problems.append(Problem(f"{name} is missing", **where))
+        elif status == "altered":
+            problems.append(
+                Problem(f"{name} is altered ({_found_size(blobs, digest, size)})", **where)
+            )
+        elif status != "ok":
+            problems.append(Problem(f"{name} cannot be checked: {status}", **where))
+    return problems
+
+
+def _found_size(blobs: BlobStore, digest: str, size: int) -> str:
+    expected = f"expected size {size}, sha256 {digest[:16]}…"
+    try:
+        found = blobs.path_of(digest).stat().st_size
+    except OSError:
+        return expected
+    return f"{expected}; found size {found}"
 
 
 def check_attachments(store: Store) -> list[Problem]:
@@ -97,4 +138,4 @@ def _found(blobs: BlobStore, body: AttachmentAdded) -> str:
     return f"{expected}; found size {found}"
 
 
-__all__ = ["attachments", "check_attachments"]
+__all__ = ["attachments", "check_attachments", "check_blobs"]

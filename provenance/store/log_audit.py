@@ -20,6 +20,7 @@ from provenance.log.merkle import CompactRange, consistency_proof, inclusion_pro
 from provenance.log.note import open_note, parse_verifier_key
 from provenance.log.proof import verify_consistency, verify_inclusion
 from provenance.store.checkpoints import StoredCheckpoint, checkpoints
+from provenance.store.logtable import node_at
 from provenance.store.tables import Tx
 
 if TYPE_CHECKING:
@@ -35,8 +36,8 @@ class LogAudit:
         self.problem = problem
         self.since = since
         with store.recorder.datastore.transaction(commit=False) as c:
-            rows = Tx(c).all("SELECT level, idx, hash FROM log_nodes")
-        self.nodes = {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
+            rows = Tx(c).all("SELECT id, hash FROM log_nodes")
+        self.nodes = {node_at(int(r[0])): bytes(r[1]) for r in rows}
         start = since.size if since else 0
         # An incremental audit checks the checkpoints from the trusted one on.
         self.checkpoints = [c for c in checkpoints(store) if c.size >= start]

@@ -6,6 +6,11 @@ stored envelope bytes, hashed as RFC 6962 / RFC 9162 §2.1 says. The table
 covering leaves ``[i * 2^L, (i + 1) * 2^L)``), written in the transaction that
 appends the statement. A root or a proof for any size then costs O(log n)
 indexed reads on a freshly opened store: nothing is rehashed on open.
+
+A node's key is ``(last leaf it covers) * 64 + level``. Every node an append
+completes has that append's leaf as its last leaf, so they all go to the end
+of one B-tree: an append dirties one page of this table, not one per level.
+The view ``log_tree(id, level, idx, hash)`` shows the nodes by level and index.
 """
 
 from __future__ import annotations
@@ -22,9 +27,9 @@ from provenance.log.merkle import (
 from provenance.store.tables import Tx
 
 LOG_TABLES = [
-    "CREATE TABLE IF NOT EXISTS log_nodes ("
-    "level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, "
-    "PRIMARY KEY (level, idx)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS log_nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
+    "CREATE VIEW IF NOT EXISTS log_tree AS SELECT id, id & 63 AS level, "
+    "(((id >> 6) + 1) >> (id & 63)) - 1 AS idx, hash FROM log_nodes",
     "CREATE TABLE IF NOT EXISTS checkpoints ("
     "id INTEGER PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL, "
     "note TEXT NOT NULL, signed_at TEXT NOT NULL)",
@@ -32,6 +37,17 @@ LOG_TABLES = [
     "checkpoint_id INTEGER NOT NULL, witness TEXT NOT NULL, key_id TEXT NOT NULL, "
     "line TEXT NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (checkpoint_id, key_id))",
 ]
+
+
+def node_id(level: int, index: int) -> int:
+    """The key of the node at (level, index): its last leaf times 64, plus its level."""
+    return ((((index + 1) << level) - 1) << 6) | level
+
+
+def node_at(key: int) -> tuple[int, int]:
+    """The (level, index) of a node key."""
+    level = key & 63
+    return level, (((key >> 6) + 1) >> level) - 1
 
 
 class LogTree:
@@ -42,7 +58,7 @@ class LogTree:
 
     def node(self, level: int, index: int) -> bytes:
         """The hash of the perfect subtree at (level, index)."""
-        row = self.tx.one("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", (level, index))
+        row = self.tx.one("SELECT hash FROM log_nodes WHERE id = ?", (node_id(level, index),))
         if row is None:
             raise StoreError(f"log node ({level}, {index}) is missing: run 'prov verify'")
         return bytes(row[0])
@@ -59,7 +75,7 @@ class LogTree:
         """
         grown = CompactRange(frontier.size, frontier.nodes)
         for level, index, digest in grown.append(leaf_hash(entry)):
-            self.tx.run("INSERT INTO log_nodes VALUES (?, ?, ?)", (level, index, digest))
+            self.tx.run("INSERT INTO log_nodes VALUES (?, ?)", (node_id(level, index), digest))
         return grown
 
     def root(self, size: int) -> RootHash:

@@ -22,7 +22,7 @@ from eventsourcing.sqlite import (
 from provenance.store.logtable import LOG_TABLES
 from provenance.store.tables import STORE_TABLES
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class StatementRecorder(SQLiteApplicationRecorder):

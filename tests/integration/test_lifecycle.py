@@ -23,6 +23,7 @@ from provenance.errors import InputError
 from provenance.log.merkle import CompactRange, leaf_hash
 from provenance.store import DB_NAME, Receipt
 from provenance.store.audit import AuditReport, audit
+from provenance.store.logtable import node_id
 
 ITEM = "item-1"
 
@@ -625,12 +626,12 @@ def _insert_behind_the_store(world: World, raw: bytes) -> int:
             int(position),
             lambda level, index: bytes(
                 con.execute(
-                    "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", (level, index)
+                    "SELECT hash FROM log_tree WHERE level = ? AND idx = ?", (level, index)
                 ).fetchone()[0]
             ),
         )
         for level, index, digest in frontier.append(leaf_hash(raw)):
-            con.execute("INSERT INTO log_nodes VALUES (?, ?, ?)", (level, index, digest))
+            con.execute("INSERT INTO log_nodes VALUES (?, ?)", (node_id(level, index), digest))
     return int(position)
 
 

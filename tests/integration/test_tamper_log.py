@@ -36,6 +36,7 @@ from provenance.log.merkle import CompactRange, leaf_hash
 from provenance.log.note import sign_note
 from provenance.store import DB_NAME, Store
 from provenance.store.checkpoints import StoredCheckpoint, sign_checkpoint
+from provenance.store.logtable import node_id
 from provenance_cli.main import cli
 
 SUBJECT = case.CENTRAL_FINDING
@@ -158,7 +159,8 @@ def delete_statement(con: sqlite3.Connection, e: Entry) -> None:
     )
     con.execute("DELETE FROM statement_index WHERE position = ?", (e.position,))
     cur = con.execute(
-        "DELETE FROM log_nodes WHERE (idx << level) <= ? AND ((idx + 1) << level) > ?",
+        "DELETE FROM log_nodes WHERE id IN (SELECT id FROM log_tree "
+        "WHERE (idx << level) <= ? AND ((idx + 1) << level) > ?)",
         (e.position, e.position),
     )
     assert cur.rowcount >= 1
@@ -185,7 +187,7 @@ def rewrite(con: sqlite3.Connection, new: list[Entry]) -> bytes:
             (position, e.statement_id, e.subject, e.version, e.kind, nid, received),
         )
         for level, index, digest in tree.append(leaf_hash(e.state)):
-            con.execute("INSERT INTO log_nodes VALUES (?, ?, ?)", (level, index, digest))
+            con.execute("INSERT INTO log_nodes VALUES (?, ?)", (node_id(level, index), digest))
     return tree.root()
 
 
@@ -401,7 +403,7 @@ def test_3c_last_statement_of_the_store_deleted(signed: Signed) -> None:
     assert target.position == 33
     with db(signed.store_dir) as con:
         delete_statement(con, target)
-        left = {(int(r[0]), int(r[1])) for r in con.execute("SELECT level, idx FROM log_nodes")}
+        left = {(int(r[0]), int(r[1])) for r in con.execute("SELECT level, idx FROM log_tree")}
     assert (0, 33) not in left and (1, 16) not in left and (0, 32) in left
     lines = fail_lines(signed.store_dir)
     line_with(lines, signed.cp_label, "is beyond the log, which has 33 leaves")
@@ -536,7 +538,7 @@ def test_7_leaf_hash_edited(signed: Signed) -> None:
     bogus = bytes(32 * [0xAB])
     with db(signed.store_dir) as con:
         cur = con.execute(
-            "UPDATE log_nodes SET hash = ? WHERE level = 0 AND idx = ?", (bogus, target.position)
+            "UPDATE log_nodes SET hash = ? WHERE id = ?", (bogus, node_id(0, target.position))
         )
         assert cur.rowcount == 1
     message = (

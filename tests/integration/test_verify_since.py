@@ -81,8 +81,12 @@ def test_since_refuses_a_rewritten_past(demo: Demo, tmp_path: Path) -> None:
     store_dir = demo.copy(tmp_path)
     saved = _saved_checkpoint(demo, store_dir, tmp_path)
     with closing(sqlite3.connect(store_dir / DB_NAME)) as con:
-        top = con.execute("SELECT MAX(level) FROM log_nodes").fetchone()[0]
-        con.execute("UPDATE log_nodes SET hash = zeroblob(32) WHERE level = ? AND idx = 0", (top,))
+        top = con.execute("SELECT MAX(level) FROM log_tree").fetchone()[0]
+        con.execute(
+            "UPDATE log_nodes SET hash = zeroblob(32) WHERE id IN "
+            "(SELECT id FROM log_tree WHERE level = ? AND idx = 0)",
+            (top,),
+        )
         con.commit()
     result = _verify(store_dir, "--since", str(saved))
     assert result.exit_code == 1

@@ -40,7 +40,7 @@ def _rows(store: Store) -> tuple[int, int, int]:
         events = c.fetchone()[0]
         c.execute("SELECT COUNT(*) FROM statement_index")
         index = c.fetchone()[0]
-        c.execute("SELECT COUNT(*) FROM log_nodes WHERE level = 0")
+        c.execute("SELECT COUNT(*) FROM log_tree WHERE level = 0")
         leaves = c.fetchone()[0]
     return int(events), int(index), int(leaves)
 
