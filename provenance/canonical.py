@@ -28,7 +28,16 @@ _encode = json.JSONEncoder(
 
 
 def canonical_json(obj: Any) -> bytes:
-    """The RFC 8785 serialisation of ``obj`` (the reference implementation)."""
+    """The RFC 8785 serialisation of ``obj``.
+
+    Uses the C encoder where its output is certain to equal JCS (see the
+    module's docstring), the reference implementation otherwise.
+    """
+    if _fast_path_applies(obj):
+        try:
+            return _encode(obj).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: let the reference decide
+            pass
     try:
         return bytes(rfc8785.dumps(obj))
     except Exception as e:  # rfc8785 raises its own types for out-of-range values

@@ -16,10 +16,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from provenance.canonical import canonical_json
 from provenance.errors import InputError, SignatureError
 from provenance.ids import KeyId, StatementId
 
@@ -103,7 +103,7 @@ def encode_envelope(payload: bytes, signatures: list[Signature]) -> bytes:
         "payloadType": PAYLOAD_TYPE,
         "signatures": [{"keyid": s.keyid, "sig": b64encode(s.sig)} for s in signatures],
     }
-    return bytes(rfc8785.dumps(obj))
+    return canonical_json(obj)
 
 
 def sign_payload(payload: bytes, private_key: Ed25519PrivateKey) -> bytes:
