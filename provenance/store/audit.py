@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import PersistenceError
 
 from provenance import envelope as env
-from provenance.errors import ProvenanceError
+from provenance.errors import ProvenanceError, StatementRejected
 from provenance.model import bodies
 from provenance.model.kinds import KINDS
 from provenance.model.statement import Statement, parse_payload
@@ -33,6 +33,7 @@ from provenance.records import Recorded
 from provenance.store.blob_audit import check_blobs
 from provenance.store.events import TOPIC
 from provenance.store.log_audit import LogAudit
+from provenance.store.rules import TRACE_NEXT, check_custody
 from provenance.store.tables import INDEX_COLUMNS, IndexRow, Tx
 
 if TYPE_CHECKING:
@@ -346,6 +347,7 @@ class _Auditor:
         if isinstance(statement.body, bodies.AttachmentAdded):
             self.blobs.append((statement.body.digest, statement.body.size, where))
         self._check_kind(statement, where)
+        self._check_body(statement, where)
         rec = Recorded(sid, row.position, row.version, row.received_at, envelope, statement)
         try:
             self.states[row.subject_id] = apply(self.states.get(row.subject_id), rec)
@@ -460,6 +462,75 @@ class _Auditor:
             self.problem(f"{statement.kind} cannot apply to a {subject_type}", **where)
         if spec.creates:
             self._record_version(statement.subject, None, spec.creates)
+
+    def _type_of(self, subject: str) -> str:
+        known = self.subjects.get(subject)
+        return known[0] if known else ""
+
+    def _check_body(self, statement: Statement, where: dict[str, Any]) -> None:
+        """The store's rules about bodies and what they point at, checked again.
+
+        The same rules as ``rules.py``, evaluated on the record replayed so far
+        (so as of this statement's position), not on today's tables.
+        """
+        body, position = statement.body, where["position"]
+        problems: list[str] = []
+        if statement.spec.needs_refs and not statement.payload.refs:
+            problems.append("it must name in refs the statements that prompted it")
+        if isinstance(body, bodies.FindingAsserted | bodies.FindingRevised):
+            if not body.evidence and not statement.payload.refs:
+                problems.append("a finding must rest on evidence items or on statements")
+            problems += [
+                f"{item} was not an evidence item"
+                for item in body.evidence
+                if self._type_of(item) != "evidence"
+            ]
+        elif isinstance(body, bodies.CustodyRecorded):
+            try:
+                check_custody(statement, body)
+            except StatementRejected as e:
+                problems.append(str(e))
+        elif isinstance(body, bodies.ChallengeRaised):
+            problems += self._target_problems(body.target.type, body.target.id, position)
+        elif isinstance(body, bodies.TraceRequested):
+            if body.target.type == "item":
+                if self._type_of(body.target.id) != "evidence":
+                    problems.append(f"{body.target.id} was not an evidence item")
+            else:
+                row = self._earlier(body.target.id, position)
+                if row is None or row.kind != "evidence.component":
+                    problems.append(f"{body.target.id[:16]} was not a component statement")
+        elif isinstance(body, bodies.TraceUpdated):
+            state = self.states.get(statement.subject) or self.store.subject_state(
+                statement.subject, as_of=position - 1
+            )
+            status = state.get("status", "sent") if state else "sent"
+            if body.status not in TRACE_NEXT.get(status, set()):
+                problems.append(f"a trace request that was {status} cannot become {body.status}")
+            if (body.status == "answered") != (body.answer is not None):
+                problems.append("an answer is given exactly when the status is answered")
+        elif isinstance(body, bodies.StatementSuperseded):
+            old = self._earlier(body.statement, position)
+            new = self._earlier(body.superseded_by, position)
+            if new is None or old is None or new.position <= old.position or new.kind != old.kind:
+                problems.append("it is not superseded by a later statement of the same kind")
+            elif new.subject_id != statement.subject:
+                problems.append("it is superseded by a statement of another subject")
+        for message in problems:
+            self.problem(message, **where)
+
+    def _target_problems(self, kind: str, target: str, position: int) -> list[str]:
+        if kind == "assessment":
+            row = self._earlier(target, position)
+            if row is None or row.kind != "finding.assessed":
+                return [f"target {target[:16]} was not an assessment"]
+        elif kind == "organisation":
+            actor = self.actors.get(target)
+            if actor is None or actor.role != "organisation":
+                return [f"target {target} was not the organisation"]
+        elif self._type_of(target) != kind:
+            return [f"target {target} was not a {kind}"]
+        return []
 
     def _record_version(self, subject: str, version: int | None, kind: str | None) -> None:
         typ, versions = self.subjects.get(subject, ("", []))

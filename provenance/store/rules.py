@@ -27,7 +27,7 @@ _NOUN = {
     "any": "a subject",
 }
 # Which trace statuses may follow which (a trace starts as "sent").
-_TRACE_NEXT = {
+TRACE_NEXT = {
     "sent": {"acknowledged", "answered", "declined", "no-response"},
     "acknowledged": {"answered", "declined", "no-response"},
     "no-response": {"acknowledged", "answered", "declined"},
@@ -194,7 +194,7 @@ def _check_body(tables: Tables, statement: Statement, author: ActorRow, version:
     if isinstance(body, bodies.ChallengeRaised):
         _check_target(tables, statement, body.target)
     if isinstance(body, bodies.CustodyRecorded):
-        _check_custody(statement, body)
+        check_custody(statement, body)
     if isinstance(body, bodies.TraceRequested):
         if body.target.type == "item":
             _require_subject(tables, statement, body.target.id, "evidence")
@@ -230,7 +230,8 @@ def _check_own_or_admin(statement: Statement, author: ActorRow, what: str) -> No
         )
 
 
-def _check_custody(statement: Statement, body: bodies.CustodyRecorded) -> None:
+def check_custody(statement: Statement, body: bodies.CustodyRecorded) -> None:
+    """The fields each custody action needs (raises StatementRejected)."""
     if body.action in ("collected", "transferred") and body.to_party is None:
         raise _reject(statement, f"custody action {body.action} needs to_party (who holds it)")
     if body.action == "transferred" and body.from_party is None:
@@ -246,7 +247,7 @@ def _check_trace_update(
     for _, earlier in tables.subject_statements(statement.subject, version):
         if isinstance(earlier.body, bodies.TraceUpdated):
             status = earlier.body.status
-    allowed = _TRACE_NEXT[status]
+    allowed = TRACE_NEXT[status]
     if body.status not in allowed:
         nexts = ", ".join(sorted(allowed)) or "nothing (it is closed)"
         raise _reject(statement, f"trace request is {status}; it may become {nexts}")

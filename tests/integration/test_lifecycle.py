@@ -604,7 +604,8 @@ def _insert_behind_the_store(world: World, raw: bytes) -> int:
     with _db(world) as con:
         subject, kind = payload["subject"], payload["kind"]
         version = con.execute(
-            "SELECT MAX(originator_version) + 1 FROM stored_events WHERE originator_id = ?",
+            "SELECT COALESCE(MAX(originator_version), 0) + 1 FROM stored_events "
+            "WHERE originator_id = ?",
             (subject,),
         ).fetchone()[0]
         cur = con.execute(
@@ -717,3 +718,59 @@ def test_other_keys_table_tampering_is_reported(w: World, column: str, value: An
         con.execute(f"UPDATE actor_keys SET {column} = ? WHERE key_id = ?", (value, key_id))
     messages = [p.message for p in audit(w.store).problems]
     assert f"actor_keys table disagrees with the statements about key {key_id[:16]}" in messages
+
+
+# -- body rules, slipped in behind the store: the audit checks them again ------------
+
+
+def _slipped_in(w: World, raw: bytes, refused: str) -> list[str]:
+    """The store refuses ``raw``; inserted with sqlite3, the audit must name it."""
+    with w.refuses(refused):
+        w.store.append(raw)
+    position = _insert_behind_the_store(w, raw)
+    return [p.message for p in audit(w.store).problems if p.position == position]
+
+
+def test_a_transfer_without_its_sender_slipped_in_is_reported(w: World) -> None:
+    body = {"action": "transferred", "at": "2024-08-02", "performed_by": "x", "to_party": "y"}
+    raw = w.sign("alice", "evidence.custody", ITEM, body)
+    messages = _slipped_in(w, raw, "needs from_party")
+    assert any("needs from_party" in m for m in messages), messages
+
+
+def test_a_trace_update_after_it_was_declined_slipped_in_is_reported(w: World) -> None:
+    request = {
+        "target": {"type": "item", "id": ITEM},
+        "addressee": "Maker",
+        "addressee_type": "manufacturer",
+        "question": "Who bought it?",
+        "sent_at": "2024-09-01",
+    }
+    w.store.append(w.sign("alice", "trace.requested", "trace-1", request))
+    w.store.append(
+        w.sign("alice", "trace.updated", "trace-1", {"status": "declined", "at": "2024-09-02"})
+    )
+    late = w.sign(
+        "alice",
+        "trace.updated",
+        "trace-1",
+        {"status": "answered", "at": "2024-09-03", "answer": "A"},
+    )
+    messages = _slipped_in(w, late, "trace request is declined")
+    assert any("declined cannot become answered" in m for m in messages), messages
+
+
+def test_a_finding_on_something_that_is_not_evidence_slipped_in_is_reported(w: World) -> None:
+    body = {"claim": "C", "evidence": ["alice"], "confidence": "low"}
+    raw = w.sign("alice", "finding.asserted", "finding-x", body)
+    messages = _slipped_in(w, raw, "alice is not an evidence item")
+    assert any("alice was not an evidence item" in m for m in messages), messages
+
+
+def test_a_supersession_by_an_earlier_statement_slipped_in_is_reported(w: World) -> None:
+    first = _marking(w, "1")
+    second = _marking(w, "2")
+    body = {"statement": second.statement_id, "superseded_by": first.statement_id, "reason": "r"}
+    raw = w.sign("alice", "statement.superseded", ITEM, body)
+    messages = _slipped_in(w, raw, "superseded by a later statement")
+    assert any("not superseded by a later statement" in m for m in messages), messages
