@@ -432,19 +432,30 @@ class _Auditor:
             self.problem(f"withdraws {body.statement[:16]} a second time", **where)
         self.withdrawn.add(body.statement)
 
+    def _add_key(self, actor: str, public: bytes, position: int) -> None:
+        """Record a key; a key belongs to one actor, as the store enforces."""
+        kid = env.key_id(public)
+        known = self.keys.get(kid)
+        if known is not None:
+            self.problem(
+                f"registers key {kid[:16]}, already registered to {known.actor_id}",
+                position=position,
+                subject=actor,
+            )
+            return
+        self.keys[kid] = _Key(actor, public, position)
+
     def _apply_key_effects(self, statement: Statement, position: int) -> None:
         body = statement.body
         if isinstance(body, bodies.ActorRegistered):
             self.actors[statement.subject] = _Actor(body.role, body.admin, position)
             if body.public_key is not None:
-                public = base64.b64decode(body.public_key)
-                self.keys[env.key_id(public)] = _Key(statement.subject, public, position)
+                self._add_key(statement.subject, base64.b64decode(body.public_key), position)
         elif isinstance(body, bodies.KeyRotated):
             for key in self.keys.values():
                 if key.actor_id == statement.subject and key.retired is key.revoked is None:
                     key.retired = position
-            public = base64.b64decode(body.public_key)
-            self.keys[env.key_id(public)] = _Key(statement.subject, public, position)
+            self._add_key(statement.subject, base64.b64decode(body.public_key), position)
         elif isinstance(body, bodies.KeyRevoked) and body.key_id in self.keys:
             self.keys[body.key_id].revoked = position
 

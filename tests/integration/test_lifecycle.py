@@ -774,3 +774,11 @@ def test_a_supersession_by_an_earlier_statement_slipped_in_is_reported(w: World)
     raw = w.sign("alice", "statement.superseded", ITEM, body)
     messages = _slipped_in(w, raw, "superseded by a later statement")
     assert any("not superseded by a later statement" in m for m in messages), messages
+
+
+def test_a_key_registered_to_a_second_actor_slipped_in_is_reported(w: World) -> None:
+    """The store refuses bob's rotation to alice's key; slipped in, the audit names it."""
+    body = {"public_key": w.keys["alice"].public_b64}
+    raw = w.sign("bob", "actor.key_rotated", "bob", body)
+    messages = _slipped_in(w, raw, "already registered to alice")
+    assert any("already registered to alice" in m for m in messages), messages
