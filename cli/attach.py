@@ -11,12 +11,13 @@ from pathlib import Path
 import click
 
 from provenance.authoring import sign_statement
-from provenance.blobs import BlobInfo, BlobStore, check_media_type, guess_media_type
+from provenance.blobs import BlobInfo, check_media_type, guess_media_type
 from provenance.errors import InputError, StatementRejected, StoreError, VerificationError
 from provenance.model.bodies import AttachmentAdded
 from provenance.model.statement import build_payload
 from provenance.store import Store
 from provenance.store.blob_audit import attachments
+from provenance.store.location import Location
 
 from .context import echo_json, handle_errors, json_option, load_key, open_store, store_option
 from .write import Writer, author_of, clean, evidence_group, print_receipt, write_options
@@ -86,7 +87,7 @@ def evidence_attach(
         # blob that was not there. If the statement is then refused, the blob
         # stays: it is named by its content, so it misleads no one, and
         # attaching the same file again reuses it. Nothing else is written.
-        info = BlobStore(store.directory).put_file(file)
+        info = store.blobs.put_file(file)
         envelope = sign_statement(
             signing_key,
             kind=KIND,
@@ -152,7 +153,9 @@ def attached(store: Store, digest: str) -> tuple[str, list[AttachmentAdded]]:
 @store_option
 @json_option
 @handle_errors
-def evidence_extract(digest: str, out: Path, force: bool, store_dir: Path, as_json: bool) -> None:
+def evidence_extract(
+    digest: str, out: Path, force: bool, store_dir: Location, as_json: bool
+) -> None:
     """Write an attached file, by its DIGEST, to --out, checking its SHA-256.
 
     DIGEST is the SHA-256 of a file attached in this store, or a unique
@@ -167,7 +170,7 @@ def evidence_extract(digest: str, out: Path, force: bool, store_dir: Path, as_js
         raise InputError(f"{out} already exists; pass --force to replace it")
     with open_store(store_dir) as store:
         full, bodies = attached(store, digest)
-        blobs = BlobStore(store.directory)
+        blobs = store.blobs
     # The digest is signed into the record, so a blob that is gone is a
     # failed verification (exit 1), not a bad request.
     if not blobs.exists(full):

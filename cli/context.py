@@ -16,6 +16,7 @@ import click
 from provenance.errors import ProvenanceError, VerificationError
 from provenance.keys import KeyRing, SigningKey, default_keys_dir, is_encrypted
 from provenance.store import Store
+from provenance.store.location import Location, parse_location
 
 EXIT_OK = 0
 EXIT_VERIFY_FAILED = 1
@@ -57,16 +58,33 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class StoreLocation(click.ParamType):  # type: ignore[type-arg]
+    """A store directory or a ``postgresql://`` URL, checked as the command line is read."""
+
+    name = "STORE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Location):
+            return value
+        try:
+            location = parse_location(str(value))
+        except ProvenanceError as e:
+            self.fail(str(e), param, ctx)
+        if location.path is not None and location.path.exists() and not location.path.is_dir():
+            self.fail(f"store directory {location.path} is a file", param, ctx)
+        return location
+
+
 def store_option(func: F) -> F:
-    """``--store DIR`` (or ``PROV_STORE``), default ``./prov-store``."""
+    """``--store DIR|URL`` (or ``PROV_STORE``), default ``./prov-store``."""
     return click.option(
         "--store",
         "store_dir",
         envvar="PROV_STORE",
         default="prov-store",
         show_default=True,
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Store directory (env PROV_STORE).",
+        type=StoreLocation(),
+        help="Store directory, or postgresql://USER@HOST:PORT/DB[?schema=NAME] (env PROV_STORE).",
     )(func)
 
 
@@ -119,7 +137,7 @@ def load_key(keys_dir: Path | None, key: str | None) -> SigningKey:
     return ring.load(key, passphrase)
 
 
-def open_store(store_dir: Path) -> Store:
+def open_store(store_dir: Location | Path | str) -> Store:
     """Open the store and bring its views up to date."""
     store = Store.open(store_dir)
     store.views.catch_up()

@@ -57,9 +57,10 @@ from provenance.store.checkpoints import (
     find_checkpoint,
     log_identity,
     log_vkey,
+    rotate_log_key,
     sign_checkpoint,
 )
-from provenance.store.tables import Tx
+from provenance.store.location import Location
 
 from .context import (
     EXIT_BAD_INPUT,
@@ -297,7 +298,7 @@ def log_group() -> None:
 @keys_option
 @handle_errors
 def log_init(
-    origin: str, key_name: str, encrypt: bool, store_dir: Path, keys_dir: Path | None
+    origin: str, key_name: str, encrypt: bool, store_dir: Location, keys_dir: Path | None
 ) -> None:
     """Give a store without one (e.g. made by 'prov import') a log key and origin.
 
@@ -328,7 +329,7 @@ def log_init(
 @log_group.command("vkey")
 @store_option
 @handle_errors
-def log_vkey_cmd(store_dir: Path) -> None:
+def log_vkey_cmd(store_dir: Location) -> None:
     """Print the log's signed-note verifier key (NAME+KEYID+BASE64).
 
     Give it to whoever checks proofs offline ('prov log check-proof --vkey')
@@ -367,7 +368,7 @@ def _checkpoint_json(cp: StoredCheckpoint) -> dict[str, Any]:
 @json_option
 @handle_errors
 def log_checkpoint(
-    log_key: str, show: bool, store_dir: Path, keys_dir: Path | None, as_json: bool
+    log_key: str, show: bool, store_dir: Location, keys_dir: Path | None, as_json: bool
 ) -> None:
     """Sign and store a checkpoint of the log as it is now; print the signed note.
 
@@ -450,7 +451,7 @@ def _show_checkpoints(store: Store, log: Verifier, as_json: bool) -> None:
 @json_option
 @handle_errors
 def log_policy(
-    witness_vkeys: tuple[str, ...], quorum: int | None, store_dir: Path, as_json: bool
+    witness_vkeys: tuple[str, ...], quorum: int | None, store_dir: Location, as_json: bool
 ) -> None:
     """Set the witness policy: a checkpoint is trusted once QUORUM of these cosigned.
 
@@ -471,9 +472,10 @@ def log_policy(
                 fail("--quorum is required with --witness")
             witnesses, k = _witnesses(witness_vkeys, quorum)
             policy = Policy(tuple(witnesses), k)
-            with store.recorder.datastore.transaction(commit=True) as c:
-                Tx(c).run(
-                    "INSERT OR REPLACE INTO prov_meta VALUES (?, ?)",
+            with store.transaction(commit=True) as tx:
+                tx.run(
+                    "INSERT INTO prov_meta VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (POLICY_KEY, json.dumps(policy.to_json())),
                 )
     if as_json:
@@ -484,6 +486,53 @@ def log_policy(
         click.echo(f"trusted once {policy.quorum} of {len(policy.witnesses)} witnesses cosigned:")
         for w in policy.witnesses:
             click.echo(f"  {w.vkey}")
+
+
+@log_group.command("rotate-key")
+@click.option(
+    "--log-key",
+    envvar="PROV_LOG_KEY",
+    default=DEFAULT_LOG_KEY,
+    show_default=True,
+    help="The log's current signing key (env PROV_LOG_KEY).",
+)
+@click.option("--new-key", required=True, help="Name of the new log key to create.")
+@click.option("--encrypt", is_flag=True, help="Prompt for a passphrase (or set PROV_PASSPHRASE).")
+@store_option
+@keys_option
+@handle_errors
+def log_rotate_key(
+    log_key: str, new_key: str, encrypt: bool, store_dir: Path, keys_dir: Path | None
+) -> None:
+    """Hand the log over to a new key, linking the two with a checkpoint both sign.
+
+    Creates NEW_KEY in the keys directory and signs, with the old and the new
+    key, a transition checkpoint whose text names the new verifier key
+    (extension line 'prov-log-key VKEY'). Earlier checkpoints are
+    countersigned by the new key; the store records the new verifier key and
+    keeps the old ones. Bundles and proofs signed by the old key still verify
+    with it, and a verifier holding the old key follows the transition to the
+    new one (docs/spec/bundle.md). Sign later checkpoints with --log-key NEW_KEY.
+
+    \b
+    Example:
+      prov log rotate-key --log-key root-log --new-key root-log-2025
+    """
+    ring = keyring(keys_dir)
+    if ring.path_of(new_key).exists():
+        fail(f"key {new_key!r} already exists in {ring.directory}")
+    with Store.open(store_dir) as store:
+        log_identity(store)
+        old = load_key(keys_dir, log_key)
+        new = ring.create(new_key, new_passphrase(encrypt))
+        try:
+            cp = rotate_log_key(store, old, new)
+        except Exception:
+            ring.path_of(new_key).unlink(missing_ok=True)
+            raise
+        click.echo(f"new log key {ring.path_of(new_key)}")
+        click.echo(f"verifier key {store.meta['log_vkey']}")
+    click.echo(cp.note, nl=False)
 
 
 @log_group.command("prove")
@@ -499,7 +548,7 @@ def log_policy(
 )
 @store_option
 @handle_errors
-def log_prove(statement_id: str, size: int | None, out: Path | None, store_dir: Path) -> None:
+def log_prove(statement_id: str, size: int | None, out: Path | None, store_dir: Location) -> None:
     """Write a C2SP tlog-proof that statement ID is in the log.
 
     ID is a statement id or a unique prefix (8+ hex). The proof holds the
@@ -536,7 +585,7 @@ def log_prove(statement_id: str, size: int | None, out: Path | None, store_dir: 
 )
 @store_option
 @handle_errors
-def log_consistency(old: int, new: int, out: Path | None, store_dir: Path) -> None:
+def log_consistency(old: int, new: int, out: Path | None, store_dir: Location) -> None:
     """Write a proof that the checkpoint of size NEW extends that of size OLD.
 
     Both sizes must be those of stored checkpoints. The file is UTF-8 text,
@@ -576,7 +625,7 @@ def log_consistency(old: int, new: int, out: Path | None, store_dir: Path) -> No
 @json_option
 @handle_errors
 def log_entry(
-    statement_id: str, raw: bool, out: Path | None, store_dir: Path, as_json: bool
+    statement_id: str, raw: bool, out: Path | None, store_dir: Location, as_json: bool
 ) -> None:
     """Show the log leaf of statement ID; with --raw, write its entry bytes exactly.
 
@@ -721,7 +770,7 @@ def log_check_consistency(old_file: Path, new_file: Path, proof_file: Path, vkey
 @click.option("--witness", "witness_vkey", required=True, help="The witness's verifier key.")
 @store_option
 @handle_errors
-def log_cosigned(size: int, line_file: Path, witness_vkey: str, store_dir: Path) -> None:
+def log_cosigned(size: int, line_file: Path, witness_vkey: str, store_dir: Location) -> None:
     """Record a witness's cosignature line (from 'prov witness cosign') on a checkpoint.
 
     The line must verify with the witness's key over the stored checkpoint of

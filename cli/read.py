@@ -18,7 +18,7 @@ from provenance.projections.history import entries as history_entries
 from provenance.store import Store
 from provenance.store.audit import Trusted, audit
 from provenance.store.checkpoints import log_identity
-from provenance.store.store import DB_NAME
+from provenance.store.location import Location
 
 from .context import (
     EXIT_VERIFY_FAILED,
@@ -53,7 +53,7 @@ def init(
     key_name: str,
     origin: str | None,
     encrypt: bool,
-    store_dir: Path,
+    store_dir: Location,
     keys_dir: Path | None,
 ) -> None:
     """Create a store, the organisation's root key and the log's key.
@@ -66,7 +66,7 @@ def init(
     Example:
       prov init --org-id tracer --org-name "Weapons Tracing Org" --store ./store
     """
-    if (store_dir / DB_NAME).exists():
+    if Store.exists(store_dir):
         fail(f"a store already exists at {store_dir}")
     if not is_subject_id(org_id):
         fail(f"--org-id {org_id!r} is not a valid id (letters, digits, '.', '_', ':', '-')")
@@ -181,7 +181,7 @@ def say_position(store: Store, position: int | None) -> str:
 @store_option
 @json_option
 @handle_errors
-def show(ident: str, as_of: str | None, store_dir: Path, as_json: bool) -> None:
+def show(ident: str, as_of: str | None, store_dir: Location, as_json: bool) -> None:
     """Show a subject's state, or one statement (by id or unique prefix).
 
     With --as-of, the subject exactly as the record stood then.
@@ -224,7 +224,7 @@ def show(ident: str, as_of: str | None, store_dir: Path, as_json: bool) -> None:
 @store_option
 @json_option
 @handle_errors
-def history(subject: str, as_of: str | None, store_dir: Path, as_json: bool) -> None:
+def history(subject: str, as_of: str | None, store_dir: Location, as_json: bool) -> None:
     """Every statement about SUBJECT, in order: what changed, signed by whom, when.
 
     Retracted and superseded statements stay, struck through (~~like this~~),
@@ -260,7 +260,7 @@ def history(subject: str, as_of: str | None, store_dir: Path, as_json: bool) -> 
 @store_option
 @json_option
 @handle_errors
-def list_(kind: str | None, as_of: str | None, store_dir: Path, as_json: bool) -> None:
+def list_(kind: str | None, as_of: str | None, store_dir: Location, as_json: bool) -> None:
     """List subjects, oldest first (with --as-of, as they stood then).
 
     \b
@@ -325,7 +325,7 @@ def _title(state: dict[str, Any]) -> str:
 )
 @handle_errors
 def verify(
-    store_dir: Path,
+    store_dir: Location,
     as_json: bool,
     rebuild_views: bool,
     since_file: Path | None,

@@ -7,13 +7,13 @@ The evidence and actor subcommands register themselves on the groups of
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
 from provenance.model.bodies import CustodyAction, Reliability, TraceStatus
 from provenance.store import Store
+from provenance.store.location import Location
 
 from .context import fail, handle_errors, load_key, open_store
 from .write import Writer, _choices, actor_group, evidence_group, new_id, write_options
@@ -198,7 +198,7 @@ def trace_group() -> None:
     """
 
 
-def _trace_target(store_dir: Path, target: str) -> dict[str, str]:
+def _trace_target(store_dir: Location, target: str) -> dict[str, str]:
     """``item:ID`` or ``component:STATEMENT`` (id or unique prefix) as a trace target."""
     target_type, sep, target_id = target.partition(":")
     if not sep or not target_id or target_type not in ("item", "component"):
@@ -400,7 +400,7 @@ def actor_rotate_key(
     )
 
 
-def _actor_key_id(store_dir: Path, actor: str, key_id: str) -> str:
+def _actor_key_id(store_dir: Location, actor: str, key_id: str) -> str:
     """A key id of ACTOR from its full form or a unique prefix of 8 or more characters."""
     text = key_id.lower()
     if len(text) == 64:

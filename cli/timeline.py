@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -10,6 +9,7 @@ import click
 from provenance.projections.custody import custody_chain
 from provenance.projections.dispute import dispute as dispute_view
 from provenance.projections.history import entries as history_entries
+from provenance.store.location import Location
 
 from .context import echo_json, fail, handle_errors, json_option, open_store, store_option
 from .read import as_of_option, resolve, say_position
@@ -23,7 +23,7 @@ from .render import render_history, short, strike
 @store_option
 @json_option
 @handle_errors
-def diff(subject: str, start: str, end: str | None, store_dir: Path, as_json: bool) -> None:
+def diff(subject: str, start: str, end: str | None, store_dir: Location, as_json: bool) -> None:
     """What changed in SUBJECT between two points, statement by statement.
 
     \b
@@ -71,7 +71,7 @@ def diff(subject: str, start: str, end: str | None, store_dir: Path, as_json: bo
 @store_option
 @json_option
 @handle_errors
-def custody(item: str, as_of: str | None, store_dir: Path, as_json: bool) -> None:
+def custody(item: str, as_of: str | None, store_dir: Location, as_json: bool) -> None:
     """The chain of custody of ITEM, with its gaps and breaks.
 
     A gap is a period with no known custodian; a break is a transfer from
@@ -169,7 +169,7 @@ def render_dispute(view: dict[str, Any]) -> str:
 @store_option
 @json_option
 @handle_errors
-def dispute(finding: str, as_of: str | None, store_dir: Path, as_json: bool) -> None:
+def dispute(finding: str, as_of: str | None, store_dir: Location, as_json: bool) -> None:
     """FINDING's whole argument: versions, evidence and its custody, assessments,
     challenges (who raised and who recorded them), responses, reaffirmations and
     revisions, each with its signer, claimed and recorded times and statement id.

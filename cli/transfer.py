@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -14,10 +15,19 @@ import click
 from provenance import transfer as lib
 from provenance.errors import InputError
 from provenance.store import Store
-from provenance.store.store import DB_NAME
+from provenance.store.copy import copy_store
+from provenance.store.location import Location
 from provenance.transfer import ImportReport, LineResult
 
-from .context import EXIT_BAD_INPUT, echo_json, fail, handle_errors, json_option, store_option
+from .context import (
+    EXIT_BAD_INPUT,
+    StoreLocation,
+    echo_json,
+    fail,
+    handle_errors,
+    json_option,
+    store_option,
+)
 from .read import as_of_option, resolve
 
 
@@ -32,7 +42,7 @@ from .read import as_of_option, resolve
 @as_of_option
 @store_option
 @handle_errors
-def export(out: Path | None, force: bool, as_of: str | None, store_dir: Path) -> None:
+def export(out: Path | None, force: bool, as_of: str | None, store_dir: Location) -> None:
     """Write every statement as JSON Lines: the exact stored envelopes, in store order.
 
     With --out the file appears only once the export is complete (it is
@@ -92,7 +102,7 @@ def _place(tmp: Path, out: Path, force: bool) -> None:
 
 
 def _create_store(
-    store_dir: Path, lines: Iterator[bytes], root_key_id: str
+    store_dir: Location, lines: Iterator[bytes], root_key_id: str
 ) -> tuple[Store, ImportReport, int]:
     """Create the store from the first non-blank line; return it, the report so far
     and the line number of the next line."""
@@ -126,7 +136,7 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
 )
 @json_option
 @handle_errors
-def import_(file: Path, store_dir: Path, root_key_id: str | None, as_json: bool) -> None:
+def import_(file: Path, store_dir: Location, root_key_id: str | None, as_json: bool) -> None:
     """Import statements from a JSON Lines export ('-' for stdin), checking each one.
 
     Every line is checked like any new statement (schema, signature, key,
@@ -142,7 +152,7 @@ def import_(file: Path, store_dir: Path, root_key_id: str | None, as_json: bool)
       prov export --store ./store --out store.jsonl
       prov import store.jsonl --store ./copy --root-key-id 3b0c9f...e1
     """
-    exists = (store_dir / DB_NAME).exists()
+    exists = Store.exists(store_dir)
     if not exists and root_key_id is None:
         source = "stdin" if str(file) == "-" else str(file)
         fail(
@@ -170,5 +180,50 @@ def import_(file: Path, store_dir: Path, root_key_id: str | None, as_json: bool)
         sys.exit(EXIT_BAD_INPUT)
 
 
-COMMANDS = [export, import_]
-__all__ = ["COMMANDS", "export", "import_"]
+@click.command("copy")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=StoreLocation(),
+    help="The store to copy: a directory or a postgresql:// URL.",
+)
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=StoreLocation(),
+    help="Where the copy goes (must not hold a store): a directory or a postgresql:// URL.",
+)
+@json_option
+@handle_errors
+def copy(source: Location, target: Location, as_json: bool) -> None:
+    """Copy a store to another place or backend (SQLite to PostgreSQL and back).
+
+    Every statement is appended to the copy as the store appends any
+    statement (signature and rules checked again), with the receipt time the
+    source recorded, so it keeps its position and its log leaf. The log roots
+    are compared at every checkpoint and at the end; the signed checkpoints,
+    witness cosignatures and attachments are carried over. If anything
+    disagrees, the partial copy is removed and the command exits 1.
+
+    \b
+    Example:
+      prov copy --from ./store --to postgresql://prov@db.example.org:5432/prov
+    """
+    if Store.exists(target):
+        fail(f"a store already exists at {target}")
+    with Store.open(source) as store:
+        report = copy_store(store, target)
+    if as_json:
+        echo_json({"to": str(target), **asdict(report)})
+        return
+    click.echo(
+        f"copied {report.statements} statements, {report.checkpoints} checkpoints, "
+        f"{report.cosignatures} cosignatures and {report.blobs} attachments to {target}"
+    )
+    click.echo(f"log root {report.root} (same as the source's)")
+
+
+COMMANDS = [export, import_, copy]
+__all__ = ["COMMANDS", "copy", "export", "import_"]

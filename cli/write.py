@@ -16,6 +16,7 @@ from provenance.envelope import MAX_ENVELOPE_BYTES
 from provenance.keys import SigningKey
 from provenance.model.bodies import ActorRole, ChallengeKind, Confidence, ItemKind, Likelihood
 from provenance.store import Receipt, Store
+from provenance.store.location import Location
 
 from .context import (
     echo_json,
@@ -39,7 +40,7 @@ def _choices(literal: Any) -> click.Choice[str]:
 class Writer:
     """The options every signing command takes, and the append they lead to."""
 
-    store_dir: Path
+    store_dir: Location
     keys_dir: Path | None
     key: str | None
     issued_at: str | None
@@ -67,7 +68,7 @@ def write_options(func: F) -> F:
     @functools.wraps(func)
     def collect(
         *args: Any,
-        store_dir: Path,
+        store_dir: Location,
         keys_dir: Path | None,
         key: str | None,
         issued_at: str | None,
@@ -117,7 +118,7 @@ def clean(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def append(
-    store_dir: Path,
+    store_dir: Location,
     keys_dir: Path | None,
     key_name: str | None,
     *,
@@ -617,7 +618,7 @@ def respond(
 @store_option
 @json_option
 @handle_errors
-def submit(envelope_file: Any, store_dir: Path, as_json: bool) -> None:
+def submit(envelope_file: Any, store_dir: Location, as_json: bool) -> None:
     """Append a statement signed elsewhere: a DSSE envelope file ('-' for stdin).
 
     \b

@@ -11,6 +11,7 @@ from provenance.keys import SigningKey
 from provenance.log.note import format_verifier_key
 from provenance.model import bodies
 from provenance.model.statement import build_payload
+from provenance.store.location import Location
 from provenance.store.store import Store
 
 
@@ -32,7 +33,7 @@ def sign_statement(
 
 
 def init_store(
-    directory: Path,
+    directory: str | Path | Location,
     root_key: SigningKey,
     *,
     org_id: str,

@@ -288,6 +288,13 @@ class BlobStore:
         """Tell whether a blob of that name is present (its content is not checked)."""
         return self.path_of(digest).is_file()
 
+    def size_of(self, digest: str) -> int | None:
+        """The length of a blob's file now, or None if there is none."""
+        try:
+            return self.path_of(digest).stat().st_size
+        except OSError:
+            return None
+
     # -- writing -------------------------------------------------------------
 
     def put_file(self, path: Path) -> BlobInfo:

@@ -26,6 +26,7 @@ from provenance.errors import InputError, StatementRejected, StoreError
 from provenance.model import bodies
 from provenance.model.statement import parse_payload
 from provenance.store import Store
+from provenance.store.location import Location, parse_location
 
 MAX_LINE_BYTES = env.MAX_ENVELOPE_BYTES
 """The longest line an import reads: one envelope at its size limit."""
@@ -298,7 +299,7 @@ def _genesis_key_id(first_line: bytes) -> str:
     return env.key_id(base64.b64decode(body.public_key))
 
 
-def create_from_export(directory: Path, first_line: bytes, root_key_id: str) -> Store:
+def create_from_export(where: str | Path | Location, first_line: bytes, root_key_id: str) -> Store:
     """Create a store whose genesis is the first line of an export, pinned to a known root key.
 
     The genesis is self-signed: anyone can make one that verifies. So the
@@ -308,7 +309,8 @@ def create_from_export(directory: Path, first_line: bytes, root_key_id: str) -> 
     (organisation, admin, signature by that key).
 
     Args:
-        directory: where the store is to live; must not hold a store.
+        where: where the store is to live (a directory or a PostgreSQL URL);
+            must not hold a store.
         first_line: the export's first line, without its terminator.
         root_key_id: the key id (64 hex characters) of the trusted root key.
 
@@ -333,9 +335,13 @@ def create_from_export(directory: Path, first_line: bytes, root_key_id: str) -> 
     # Store.create makes the directory and its missing parents and, when the
     # genesis is refused, deletes only its database files; remove the
     # directories it made so that a refused import leaves no trace.
-    made = [p for p in (directory, *directory.parents) if not p.exists()]
+    location = parse_location(where)
+    directory = location.path
+    made = (
+        [] if directory is None else [p for p in (directory, *directory.parents) if not p.exists()]
+    )
     try:
-        return Store.create(directory, genesis=first_line, root_key_id=key_id)
+        return Store.create(location, genesis=first_line, root_key_id=key_id)
     except BaseException:
         for path in made:  # deepest first; only empty directories go
             try:

@@ -4,62 +4,119 @@ Everything is replayed from the statements as of one position, so the view
 shows exactly what the record held then. Challenges that bear on a finding
 are those aimed at it, at one of its assessments, at an author of one of its
 statements or at the organisation, and those its statements refer to.
+
+The view is built from a :class:`Source`: a store (``prov dispute``) or a
+bundle (``prov bundle show``) answer the same few questions, so the two views
+of the same record at the same position are the same.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from provenance.errors import StoreError
 from provenance.projections.custody import custody_chain
 from provenance.projections.history import entry, withdrawals
+from provenance.projections.subjects import State, fold
 from provenance.records import Recorded
 
 if TYPE_CHECKING:
     from provenance.store.store import Store
 
 
-def _challenge_ids(store: Store, finding: str, records: list[Recorded], as_of: int) -> list[str]:
-    targets = {finding}
+class Source(Protocol):
+    """What the dispute view reads: statements by subject, and a few links between them."""
+
+    def records(self, subject: str, as_of: int) -> list[Recorded]:
+        """A subject's statements at or before a position, in version order."""
+        ...
+
+    def organisations(self) -> list[str]:
+        """The actor ids whose role is organisation."""
+        ...
+
+    def challenges_of(self, target: str) -> list[str]:
+        """Ids of the challenges raised against a subject or statement id."""
+        ...
+
+    def kind_and_subject(self, statement_id: str) -> tuple[str, str] | None:
+        """The kind and subject of a statement (None if unknown)."""
+        ...
+
+    def received_at(self, position: int) -> str:
+        """The receipt time of the statement at a position."""
+        ...
+
+
+class StoreSource:
+    """A store as a :class:`Source`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def records(self, subject: str, as_of: int) -> list[Recorded]:
+        return self.store.subject_records(subject, as_of=as_of)
+
+    def organisations(self) -> list[str]:
+        return [
+            a["subject"]
+            for a in self.store.views.subjects("actor")
+            if a.get("role") == "organisation"
+        ]
+
+    def challenges_of(self, target: str) -> list[str]:
+        return [link["subject_id"] for link in self.store.views.links_to(target, "challenged-by")]
+
+    def kind_and_subject(self, statement_id: str) -> tuple[str, str] | None:
+        row = self.store.index_row(statement_id)
+        return None if row is None else (row.kind, row.subject_id)
+
+    def received_at(self, position: int) -> str:
+        return self.store.index_range(position, 1)[0].received_at
+
+
+def _state(source: Source, subject: str, as_of: int) -> State | None:
+    return fold(source.records(subject, as_of))
+
+
+def challenge_ids(source: Source, subject: str, records: list[Recorded], as_of: int) -> list[str]:
+    """The challenges that bear on a subject whose statements are ``records``, as of a position."""
+    targets = {subject}
     targets.update(r.statement_id for r in records if r.statement.kind == "finding.assessed")
     targets.update(r.statement.author for r in records)
-    for actor in store.views.subjects("actor"):
-        if actor.get("role") == "organisation":
-            targets.add(actor["subject"])
+    targets.update(source.organisations())
     found: dict[str, int] = {}
     for target in targets:
-        for link in store.views.links_to(target, "challenged-by"):
-            found[link["subject_id"]] = 0
+        for challenge in source.challenges_of(target):
+            found[challenge] = 0
     for rec in records:
         for ref in rec.statement.payload.refs:
-            row = store.index_row(ref)
-            if row is not None and row.kind == "challenge.raised":
-                found[row.subject_id] = 0
-    ids = []
-    for subject in found:
-        state = store.subject_state(subject, as_of=as_of)
-        if state is not None:
-            ids.append(subject)
-    return sorted(ids)
+            row = source.kind_and_subject(ref)
+            if row is not None and row[0] == "challenge.raised":
+                found[row[1]] = 0
+    return sorted(c for c in found if source.records(c, as_of))
 
 
 def dispute(store: Store, finding: str, as_of: int | None = None) -> dict[str, Any]:
     """The dispute view of ``finding`` as of a position (default: now)."""
     position = store.size() - 1 if as_of is None else as_of
-    records = store.subject_records(finding, as_of=position)
+    return dispute_from(StoreSource(store), finding, position)
+
+
+def dispute_from(source: Source, finding: str, position: int) -> dict[str, Any]:
+    """The dispute view of ``finding`` as of ``position``, from any :class:`Source`."""
+    records = source.records(finding, position)
     if not records or records[0].statement.kind != "finding.asserted":
         raise StoreError(f"no finding {finding!r} in this store as of position {position}")
-    state = store.subject_state(finding, as_of=position)
+    state = fold(records)
     assert state is not None
-    challenge_ids = _challenge_ids(store, finding, records, position)
-    challenge_records = [
-        rec for cid in challenge_ids for rec in store.subject_records(cid, as_of=position)
-    ]
+    challenge_list = challenge_ids(source, finding, records, position)
+    challenge_records = [rec for cid in challenge_list for rec in source.records(cid, position)]
     everything = sorted(records + challenge_records, key=lambda r: r.position)
     withdrawn = withdrawals(everything)
     evidence = []
     for item in state["evidence"]:
-        item_state = store.subject_state(item, as_of=position)
+        item_state = _state(source, item, position)
         if item_state is None:
             continue
         chain = custody_chain(item_state)
@@ -76,8 +133,8 @@ def dispute(store: Store, finding: str, as_of: int | None = None) -> dict[str, A
             }
         )
     challenges = []
-    for cid in challenge_ids:
-        ch = store.subject_state(cid, as_of=position)
+    for cid in challenge_list:
+        ch = _state(source, cid, position)
         assert ch is not None
         challenges.append(
             {
@@ -90,10 +147,9 @@ def dispute(store: Store, finding: str, as_of: int | None = None) -> dict[str, A
                 "responses": len(ch["responses"]),
             }
         )
-    at = store.index_range(position, 1)[0]
     return {
         "finding": finding,
-        "as_of": {"position": position, "received_at": at.received_at},
+        "as_of": {"position": position, "received_at": source.received_at(position)},
         "status": state["status"],
         "revision": state["revision"],
         "claim": state["claim"],

@@ -17,6 +17,7 @@ from eventsourcing.persistence import PersistenceError
 from provenance.errors import StoreError
 from provenance.projections.subjects import State, apply
 from provenance.records import Recorded
+from provenance.store.tables import Tx, ddl
 
 if TYPE_CHECKING:
     from provenance.store.store import Store
@@ -117,35 +118,33 @@ class Views:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.datastore = store.recorder.datastore
 
     # -- maintenance ---------------------------------------------------------
 
     def create_tables(self) -> None:
         """Create the view tables (done by init and by rebuild)."""
-        with self.datastore.transaction(commit=True) as c:
+        with self.store.transaction(commit=True) as tx:
             for name, columns in VIEW_TABLES.items():
-                c.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
-            c.execute(
+                tx.run(ddl(f"CREATE TABLE IF NOT EXISTS {name} ({columns})", tx.dialect))
+            tx.run(
                 "CREATE INDEX IF NOT EXISTS view_history_subject "
                 "ON view_history (subject_id, version)"
             )
-            c.execute("INSERT OR IGNORE INTO view_tracking VALUES (1, -1, 0)")
+            tx.run("INSERT INTO view_tracking VALUES (1, -1, 0) ON CONFLICT DO NOTHING")
 
     def rebuild(self) -> None:
         """Drop every view and replay all statements into fresh ones."""
-        with self.datastore.transaction(commit=True) as c:
+        with self.store.transaction(commit=True) as tx:
             for name in VIEW_TABLES:
-                c.execute(f"DROP TABLE IF EXISTS {name}")
+                tx.run(f"DROP TABLE IF EXISTS {name}")
         self.create_tables()
         self.catch_up()
 
     def tracking(self) -> tuple[int, int]:
         """The last (position, notification id) applied to the views."""
         try:
-            with self.datastore.transaction(commit=False) as c:
-                c.execute("SELECT position, notification_id FROM view_tracking WHERE id = 1")
-                row = c.fetchone()
+            with self.store.transaction(commit=False) as tx:
+                row = tx.one("SELECT position, notification_id FROM view_tracking WHERE id = 1")
         except PersistenceError:
             row = None
         if row is None:
@@ -172,35 +171,39 @@ class Views:
     def _apply_page(
         self, start: tuple[int, int], end: tuple[int, int], records: list[Recorded]
     ) -> bool:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute("SELECT position, notification_id FROM view_tracking WHERE id = 1")
-            if tuple(c.fetchone()) != start:
+        with self.store.transaction(commit=True) as tx:
+            # FOR UPDATE: on PostgreSQL a second catch-up waits here, then sees the
+            # new position; on SQLite the write lock is already held.
+            lock = " FOR UPDATE" if tx.postgres else ""
+            row = tx.one(f"SELECT position, notification_id FROM view_tracking WHERE id = 1{lock}")
+            if row != start:
                 return False  # another process applied this page first
-            self._apply(c, records, end)
+            self._apply(tx, records, end)
         return True
 
-    def _apply(self, c: Any, records: list[Recorded], end: tuple[int, int]) -> None:
+    def _apply(self, tx: Tx, records: list[Recorded], end: tuple[int, int]) -> None:
         states: dict[str, State | None] = {}
         for rec in records:
             if rec.subject not in states:
-                c.execute("SELECT state FROM view_subjects WHERE subject_id = ?", (rec.subject,))
-                row = c.fetchone()
+                row = tx.one("SELECT state FROM view_subjects WHERE subject_id = ?", (rec.subject,))
                 states[rec.subject] = json.loads(row[0]) if row else None
             state = apply(states[rec.subject], rec)
             states[rec.subject] = state
-            self._write_history(c, rec)
+            self._write_history(tx, rec)
         for subject, final in states.items():
             assert final is not None
-            c.execute(
-                "INSERT OR REPLACE INTO view_subjects VALUES (?, ?, ?, ?)",
+            tx.run(
+                "INSERT INTO view_subjects VALUES (?, ?, ?, ?) ON CONFLICT (subject_id) DO UPDATE "
+                "SET subject_type = excluded.subject_type, version = excluded.version, "
+                "state = excluded.state",
                 (subject, final["type"], final["version"], json.dumps(final, sort_keys=True)),
             )
-        c.execute("UPDATE view_tracking SET position = ?, notification_id = ? WHERE id = 1", end)
+        tx.run("UPDATE view_tracking SET position = ?, notification_id = ? WHERE id = 1", end)
 
     @staticmethod
-    def _write_history(c: Any, rec: Recorded) -> None:
+    def _write_history(tx: Tx, rec: Recorded) -> None:
         p = rec.statement.payload
-        c.execute(
+        tx.run(
             "INSERT INTO view_history VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 rec.position,
@@ -217,45 +220,43 @@ class Views:
             ),
         )
         for target, relation in _links(rec):
-            c.execute(
-                "INSERT OR IGNORE INTO view_links VALUES (?, ?, ?, ?)",
+            tx.run(
+                "INSERT INTO view_links VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (target, rec.subject, rec.statement_id, relation),
             )
 
     # -- queries -------------------------------------------------------------
 
-    def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         self.catch_up()
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(sql, params)
-            return list(c.fetchall())
+        with self.store.transaction(commit=False) as tx:
+            return tx.dicts(sql, params)
 
     def subject(self, subject: str) -> State | None:
         """The current state of a subject, or None."""
         rows = self._query("SELECT state FROM view_subjects WHERE subject_id = ?", (subject,))
-        return json.loads(rows[0][0]) if rows else None
+        return json.loads(rows[0]["state"]) if rows else None
 
     def subjects(self, subject_type: str | None = None) -> list[State]:
         """Every subject's current state, optionally of one type, in order of creation."""
         sql = "SELECT state FROM view_subjects"
-        params: tuple[object, ...] = ()
+        params: tuple[Any, ...] = ()
         if subject_type is not None:
             sql += " WHERE subject_type = ?"
             params = (subject_type,)
-        states = [json.loads(r[0]) for r in self._query(sql, params)]
+        states = [json.loads(r["state"]) for r in self._query(sql, params)]
         return sorted(states, key=lambda s: s["created"]["position"])
 
     def iter_states(self, page: int = 500) -> Any:
         """Every subject's state, by subject id, a page at a time (views as they are now)."""
         last = ""
         while True:
-            with self.datastore.transaction(commit=False) as c:
-                c.execute(
+            with self.store.transaction(commit=False) as tx:
+                rows = tx.all(
                     "SELECT subject_id, state FROM view_subjects WHERE subject_id > ? "
                     "ORDER BY subject_id LIMIT ?",
                     (last, page),
                 )
-                rows = list(c.fetchall())
             if not rows:
                 return
             for subject, state in rows:
@@ -280,7 +281,7 @@ class Views:
     def links_to(self, target: str, relation: str | None = None) -> list[dict[str, Any]]:
         """Statements that point at a subject or statement id."""
         sql = "SELECT * FROM view_links WHERE target_id = ?"
-        params: tuple[object, ...] = (target,)
+        params: tuple[Any, ...] = (target,)
         if relation is not None:
             sql += " AND relation = ?"
             params = (target, relation)
@@ -289,6 +290,6 @@ class Views:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every view, sorted: two dumps are equal iff the views are."""
         return {
-            name: sorted(tuple(r) for r in self._query(f"SELECT * FROM {name}"))
+            name: sorted(tuple(r.values()) for r in self._query(f"SELECT * FROM {name}"))
             for name in VIEW_TABLES
         }

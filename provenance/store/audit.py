@@ -34,7 +34,7 @@ from provenance.store.blob_audit import check_blobs
 from provenance.store.events import TOPIC
 from provenance.store.log_audit import LogAudit
 from provenance.store.rules import TRACE_NEXT, check_custody
-from provenance.store.tables import INDEX_COLUMNS, IndexRow, Tx
+from provenance.store.tables import INDEX_COLUMNS, IndexRow
 
 if TYPE_CHECKING:
     from provenance.store.store import Store
@@ -165,7 +165,7 @@ class _Auditor:
             self._check_actors_table()
             self._check_views()
         # Attached files can be altered on disk at any time: always re-hashed.
-        self.report.problems.extend(check_blobs(self.store.directory, self.blobs))
+        self.report.problems.extend(check_blobs(self.store.blobs, self.blobs))
         self.report.subjects = len(self.subjects)
         self.report.problems.sort(key=lambda p: (p.position is None, p.position or 0))
         return self.report
@@ -233,8 +233,8 @@ class _Auditor:
         """Index rows from ``start`` (to ``stop``, exclusive), in pages, by position."""
         last = start - 1
         while True:
-            with self.store.recorder.datastore.transaction(commit=False) as c:
-                rows = Tx(c).all(
+            with self.store.transaction(commit=False) as tx:
+                rows = tx.all(
                     f"SELECT {INDEX_COLUMNS} FROM statement_index WHERE position > ? "
                     "ORDER BY position LIMIT 1000",
                     (last,),
@@ -572,8 +572,7 @@ class _Auditor:
         )
 
     def _check_actors_table(self) -> None:
-        with self.store.recorder.datastore.transaction(commit=False) as c:
-            tx = Tx(c)
+        with self.store.transaction(commit=False) as tx:
             actor_rows = tx.all("SELECT actor_id, role, admin, position FROM actors")
             key_rows = tx.all(
                 "SELECT key_id, actor_id, public_key, added_position, retired_position, "

@@ -9,10 +9,9 @@ or content changed as *altered*, so a lost file is told from a tampered one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from provenance.blobs import BlobStatus, BlobStore
+from provenance.blobs import BlobStatus
 from provenance.errors import ProvenanceError
 from provenance.model.bodies import AttachmentAdded
 from provenance.records import Recorded
@@ -51,7 +50,7 @@ def _locate(rec: Recorded, message: str) -> Problem:
     )
 
 
-def check_blobs(directory: Path, items: Iterable[tuple[str, int, dict[str, Any]]]) -> list[Problem]:
+def check_blobs(blobs: Any, items: Iterable[tuple[str, int, dict[str, Any]]]) -> list[Problem]:
     """Re-hash each named blob once; one problem per (digest, size, where) that is bad.
 
     ``where`` locates the statement that names the blob (position, statement
@@ -59,7 +58,6 @@ def check_blobs(directory: Path, items: Iterable[tuple[str, int, dict[str, Any]]
     """
     from provenance.store.audit import Problem  # audit.py imports this module
 
-    blobs = BlobStore(directory)
     seen: dict[tuple[str, int], BlobStatus | str] = {}
     problems: list[Problem] = []
     for digest, size, where in items:
@@ -82,13 +80,13 @@ def check_blobs(directory: Path, items: Iterable[tuple[str, int, dict[str, Any]]
     return problems
 
 
-def _found_size(blobs: BlobStore, digest: str, size: int) -> str:
+def _found_size(blobs: Any, digest: str, size: int) -> str:
     expected = f"expected size {size}, sha256 {digest[:16]}…"
     try:
-        found = blobs.path_of(digest).stat().st_size
-    except OSError:
-        return expected
-    return f"{expected}; found size {found}"
+        found = blobs.size_of(digest)
+    except ProvenanceError:
+        found = None
+    return expected if found is None else f"{expected}; found size {found}"
 
 
 def check_attachments(store: Store) -> list[Problem]:
@@ -101,7 +99,7 @@ def check_attachments(store: Store) -> list[Problem]:
     """
     from provenance.store.audit import Problem  # audit.py imports this module
 
-    blobs = BlobStore(store.directory)
+    blobs = store.blobs
     # The status of each (digest, size) checked, or why it could not be checked.
     seen: dict[tuple[str, int], BlobStatus | str] = {}
     problems: list[Problem] = []
@@ -128,14 +126,9 @@ def check_attachments(store: Store) -> list[Problem]:
     return problems
 
 
-def _found(blobs: BlobStore, body: AttachmentAdded) -> str:
+def _found(blobs: Any, body: AttachmentAdded) -> str:
     """What an altered blob should be, and how big it is now."""
-    expected = f"expected size {body.size}, sha256 {body.digest[:16]}…"
-    try:
-        found = blobs.path_of(body.digest).stat().st_size
-    except OSError:
-        return expected
-    return f"{expected}; found size {found}"
+    return _found_size(blobs, body.digest, body.size)
 
 
 __all__ = ["attachments", "check_attachments", "check_blobs"]

@@ -22,7 +22,6 @@ from provenance.log.note import (
     parse_verifier_key,
     sign_note,
 )
-from provenance.store.tables import Tx
 
 if TYPE_CHECKING:
     from provenance.store.store import Store
@@ -60,8 +59,7 @@ def sign_checkpoint(store: Store, key: SigningKey) -> StoredCheckpoint:
     origin, verifier = log_identity(store)
     if log_vkey(origin, key) != verifier.vkey:
         raise InputError(f"key {key.name} is not this log's key (the log's is {verifier.vkey})")
-    with store.recorder.datastore.transaction(commit=True) as c:
-        tx = Tx(c)
+    with store.transaction(commit=True) as tx:
         # Size and root are read in the same write transaction that stores the
         # checkpoint, so no append can slip in between.
         row = tx.one("SELECT MAX(position) FROM statement_index")
@@ -71,18 +69,17 @@ def sign_checkpoint(store: Store, key: SigningKey) -> StoredCheckpoint:
         root = LogTree(tx).root(size)
         note = sign_note(Checkpoint(origin, size, root).to_text(), origin, key.private_key)
         signed_at = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-        tx.run(
+        cid = tx.insert_returning(
             "INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
             (size, root, note, signed_at),
+            "id",
         )
-        cid = int(tx.cursor.lastrowid)
     return StoredCheckpoint(cid, size, root, note, signed_at)
 
 
 def checkpoints(store: Store) -> list[StoredCheckpoint]:
     """Every stored checkpoint, oldest first, with its cosignatures."""
-    with store.recorder.datastore.transaction(commit=False) as c:
-        tx = Tx(c)
+    with store.transaction(commit=False) as tx:
         rows = tx.all("SELECT id, size, root, note, signed_at FROM checkpoints ORDER BY id")
         cos = tx.all(
             "SELECT checkpoint_id, witness, key_id, line, time FROM cosignatures "
@@ -119,9 +116,66 @@ def add_cosignature(
     stamp = next((s.timestamp for s in opened.signatures if s.name == witness.name), None)
     if stamp is None:
         raise InputError(f"{witness.name}'s line is not a cosignature")
-    with store.recorder.datastore.transaction(commit=True) as c:
-        Tx(c).run(
-            "INSERT OR REPLACE INTO cosignatures VALUES (?, ?, ?, ?, ?)",
+    with store.transaction(commit=True) as tx:
+        tx.run(
+            "INSERT INTO cosignatures VALUES (?, ?, ?, ?, ?) ON CONFLICT (checkpoint_id, key_id) "
+            "DO UPDATE SET witness = excluded.witness, line = excluded.line, time = excluded.time",
             (checkpoint.id, witness.name, f"{witness.key_id:08x}", line, stamp),
         )
     return stamp
+
+
+ROTATION_LINE = "prov-log-key "
+"""The checkpoint extension line by which the old log key names its successor."""
+
+
+def rotate_log_key(store: Store, old: SigningKey, new: SigningKey) -> StoredCheckpoint:
+    """Hand the log over from ``old`` to ``new``, in one transaction.
+
+    Writes a *transition checkpoint* of the log as it is now whose text has the
+    extension line ``prov-log-key <new verifier key>``, signed by both keys,
+    so the old key vouches for the new one. Every earlier checkpoint is
+    countersigned by the new key (a signed note takes more signature lines;
+    witness cosignatures cover the text only and stay valid), so the store's
+    checkpoints all verify with the current key, while copies signed by the
+    old key alone (bundles, proofs) still verify with the old one. The new
+    verifier key becomes ``log_vkey``; ``log_vkey_history`` keeps the old
+    ones with the size at which each was retired.
+    """
+    import json
+
+    from provenance.log.note import parse_note, signature_line
+    from provenance.store.logtable import LogTree
+
+    origin, verifier = log_identity(store)
+    if log_vkey(origin, old) != verifier.vkey:
+        raise InputError(f"key {old.name} is not this log's key (the log's is {verifier.vkey})")
+    new_vkey = log_vkey(origin, new)
+    history = json.loads(store.meta.get("log_vkey_history", "[]"))
+    if new_vkey == verifier.vkey or any(h["vkey"] == new_vkey for h in history):
+        raise InputError(f"key {new.name} is, or was, this log's key already")
+    with store.transaction(commit=True) as tx:
+        row = tx.one("SELECT MAX(position) FROM statement_index")
+        size = 0 if row is None or row[0] is None else int(row[0]) + 1
+        root = LogTree(tx).root(size)
+        for cid, note in tx.all("SELECT id, note FROM checkpoints ORDER BY id"):
+            text, _ = parse_note(str(note))
+            countersigned = str(note) + signature_line(text, origin, new.private_key)
+            tx.run("UPDATE checkpoints SET note = ? WHERE id = ?", (countersigned, cid))
+        text = Checkpoint(origin, size, root, (ROTATION_LINE + new_vkey,)).to_text()
+        note = sign_note(text, origin, old.private_key) + signature_line(
+            text, origin, new.private_key
+        )
+        signed_at = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        tx.run(
+            "INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
+            (size, root, note, signed_at),
+        )
+        cid = int(tx.cursor.lastrowid)
+        history.append({"vkey": verifier.vkey, "retired_at_size": size, "checkpoint": cid})
+        tx.run("UPDATE prov_meta SET value = ? WHERE key = 'log_vkey'", (new_vkey,))
+        tx.run("DELETE FROM prov_meta WHERE key = 'log_vkey_history'")
+        tx.run("INSERT INTO prov_meta VALUES ('log_vkey_history', ?)", (json.dumps(history),))
+    store.meta["log_vkey"] = new_vkey
+    store.meta["log_vkey_history"] = json.dumps(history)
+    return StoredCheckpoint(cid, size, root, note, signed_at)

@@ -21,7 +21,6 @@ from provenance.log.note import open_note, parse_verifier_key
 from provenance.log.proof import verify_consistency, verify_inclusion
 from provenance.store.checkpoints import StoredCheckpoint, checkpoints
 from provenance.store.logtable import node_at
-from provenance.store.tables import Tx
 
 if TYPE_CHECKING:
     from provenance.store.audit import Problem, Trusted
@@ -35,8 +34,8 @@ class LogAudit:
         self.store = store
         self.problem = problem
         self.since = since
-        with store.recorder.datastore.transaction(commit=False) as c:
-            rows = Tx(c).all("SELECT id, hash FROM log_nodes")
+        with store.transaction(commit=False) as tx:
+            rows = tx.all("SELECT id, hash FROM log_nodes")
         self.nodes = {node_at(int(r[0])): bytes(r[1]) for r in rows}
         start = since.size if since else 0
         # An incremental audit checks the checkpoints from the trusted one on.

@@ -1,17 +1,32 @@
 """The SQLite recorder: eventsourcing's, with the store tables and an in-transaction hook.
 
 ``insert_events`` accepts an ``in_transaction`` callable (passed through
-``Application.save``); it runs after the event rows are inserted, with the same
+``EventStore.put``); it runs after the event rows are inserted, with the same
 cursor, before the commit. The store uses it to write the statement index, to
-check every rule, and to update the views: if it raises, nothing is written.
+check every rule and to write the log: if it raises, nothing is written.
+
+A transaction that writes begins with ``BEGIN IMMEDIATE``: it takes the
+database's one write lock before it reads anything, so a read can never go
+stale before the write (which SQLite would refuse at once, busy handler or
+not). Writers from other processes wait their turn for up to
+``SQLITE_LOCK_TIMEOUT`` seconds; past that the store says it is busy, in one
+line, instead of "database is locked".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import (
+    DatabaseError,
+    IntegrityError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteCursor,
@@ -19,8 +34,9 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
+from provenance.errors import StoreError
 from provenance.store.logtable import LOG_TABLES
-from provenance.store.tables import STORE_TABLES
+from provenance.store.tables import STORE_TABLES, Tx
 
 SCHEMA_VERSION = 3
 
@@ -31,18 +47,60 @@ class StatementRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *STORE_TABLES, *LOG_TABLES]
 
-    def _insert_events(
-        self,
-        c: SQLiteCursor,
-        stored_events: Sequence[StoredEvent],
-        **kwargs: Any,
+    @contextmanager
+    def _begin(self, *, commit: bool) -> Iterator[SQLiteCursor]:
+        with self.datastore.get_connection(commit=commit) as conn:
+            cursor = conn.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE" if commit else "BEGIN")
+                yield cursor
+            except sqlite3.Error as e:
+                conn.rollback()
+                raise _translate(e, self.datastore) from e
+            except BaseException:
+                conn.rollback()
+                raise
+            else:
+                try:
+                    conn.commit() if commit else conn.rollback()
+                except sqlite3.Error as e:
+                    raise _translate(e, self.datastore) from e
+            finally:
+                cursor.sqlite_cursor.close()
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[Tx]:
+        """A transaction (rolled back unless ``commit``); a writing one holds the write lock."""
+        with self._begin(commit=commit) as cursor:
+            yield Tx(cursor.sqlite_cursor)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        notification_ids = super()._insert_events(c, stored_events, **kwargs)
-        in_transaction = kwargs.get("in_transaction")
-        if in_transaction is not None:
-            assert notification_ids is not None
-            in_transaction(c, list(notification_ids))
+        """Insert the events and run ``in_transaction`` in the same transaction."""
+        with self._begin(commit=True) as cursor:
+            notification_ids = super()._insert_events(cursor, stored_events, **kwargs)
+            in_transaction = kwargs.get("in_transaction")
+            if in_transaction is not None:
+                assert notification_ids is not None
+                in_transaction(Tx(cursor.sqlite_cursor), list(notification_ids))
         return notification_ids
+
+
+def _translate(e: sqlite3.Error, datastore: SQLiteDatastore) -> Exception:
+    """eventsourcing's exception for an sqlite3 error; a lock held too long is StoreError."""
+    if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+        return StoreError(
+            f"the store is busy: another writer held it for over {datastore.pool.lock_timeout} s; "
+            "try again"
+        )
+    if isinstance(e, sqlite3.IntegrityError):
+        return IntegrityError(e)
+    if isinstance(e, sqlite3.OperationalError):
+        return OperationalError(e)
+    if isinstance(e, sqlite3.DatabaseError):
+        return DatabaseError(e)
+    return PersistenceError(e)
 
 
 class StoreFactory(SQLiteFactory):

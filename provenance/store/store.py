@@ -14,6 +14,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from provenance import envelope as env
+from provenance.blobs import BlobStore
 from provenance.errors import InputError, ProvenanceError, StatementRejected, StoreError
 from provenance.ids import StatementId
 from provenance.log.merkle import CompactRange, RootHash
@@ -31,12 +33,15 @@ from provenance.projections.subjects import State, fold
 from provenance.records import Recorded
 from provenance.store.app import ProvenanceApplication
 from provenance.store.events import StatementRecorded
+from provenance.store.location import Location, parse_location
 from provenance.store.logtable import LogTree
 from provenance.store.rules import apply_effects, check_statement
-from provenance.store.sqlite import SCHEMA_VERSION, StatementRecorder
+from provenance.store.sqlite import SCHEMA_VERSION
 from provenance.store.tables import INDEX_COLUMNS, IndexRow, Tables, Tx
 
 DB_NAME = "prov.sqlite"
+SQLITE_LOCK_TIMEOUT = 30
+"""Seconds an SQLite writer waits for another process's write to finish."""
 STORE_FORMAT = "prov-store"
 MAX_ATTEMPTS = 50
 
@@ -91,14 +96,14 @@ def utc_now_precise() -> str:
 
 
 class Store:
-    """A provenance store in a directory, on SQLite."""
+    """A provenance store: SQLite in a directory, or a PostgreSQL database."""
 
-    def __init__(self, directory: Path, app: ProvenanceApplication) -> None:
-        self.directory = directory
+    def __init__(self, location: Location, app: ProvenanceApplication) -> None:
+        self.location = location
+        # The directory of an SQLite store (None on PostgreSQL).
+        self.directory = location.path
         self.app = app
-        recorder = app.recorder
-        assert isinstance(recorder, StatementRecorder)
-        self.recorder = recorder
+        self.recorder: Any = app.recorder
         self.meta = self._read_meta()
         # The next version of recently written subjects. A stale entry (another
         # process appended meanwhile) fails the event table's primary key and
@@ -111,6 +116,7 @@ class Store:
         # The log's right border after the last append by this process; used
         # only while no other writer has appended since (checked by size).
         self._frontier: CompactRange | None = None
+        self._blobs: Any = None
         from provenance.projections.views import Views  # views import the store's types
 
         self.views = Views(self)
@@ -118,21 +124,34 @@ class Store:
     # -- opening -------------------------------------------------------------
 
     @staticmethod
-    def _app(directory: Path, *, create: bool) -> ProvenanceApplication:
+    def _app(location: Location, *, create: bool) -> ProvenanceApplication:
+        if location.pg is not None:
+            pg = _postgres()
+            return ProvenanceApplication(env=pg.env_for(location.pg, create=create))
+        assert location.path is not None
         env_vars = {
             "PERSISTENCE_MODULE": "provenance.store.sqlite:StoreFactory",
-            "SQLITE_DBNAME": str(directory / DB_NAME),
-            "SQLITE_LOCK_TIMEOUT": "30",
+            "SQLITE_DBNAME": str(location.path / DB_NAME),
+            "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
             "ORIGINATOR_ID_TYPE": "text",
             "APPLICATION_RECORDER_TOPIC": "provenance.store.sqlite:StatementRecorder",
             "CREATE_TABLE": "y" if create else "n",
         }
         return ProvenanceApplication(env=env_vars)
 
+    @staticmethod
+    def exists(where: str | Path | Location) -> bool:
+        """Tell whether a store exists at a location (a PostgreSQL one is asked)."""
+        location = parse_location(where)
+        if location.pg is not None:
+            return bool(_postgres().has_store(location.pg))
+        assert location.path is not None
+        return (location.path / DB_NAME).exists()
+
     @classmethod
     def create(
         cls,
-        directory: Path,
+        where: str | Path | Location,
         *,
         genesis: bytes,
         root_key_id: str,
@@ -142,66 +161,118 @@ class Store:
         """Create a store whose first statement is the organisation's self-registration.
 
         Args:
-            directory: where the store lives; must not hold a store already.
+            where: a directory (SQLite) or a PostgreSQL URL; must not hold a store already.
             genesis: the envelope of the ``actor.registered`` statement of the
                 organisation, signed by the root key.
             root_key_id: the key id of the root key, pinned in the store.
             clock: the store's receipt clock (only the demo replaces it).
             log: the log's origin and signed-note verifier key, if known now.
         """
-        if (directory / DB_NAME).exists():
-            raise StoreError(f"a store already exists at {directory}")
-        directory.mkdir(parents=True, exist_ok=True)
-        app = cls._app(directory, create=True)
-        with app.recorder.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
-            c.executemany(
-                "INSERT INTO prov_meta VALUES (?, ?)",
-                [
+        location = parse_location(where)
+        if cls.exists(location):
+            raise StoreError(f"a store already exists at {location}")
+        if location.pg is not None:
+            _postgres().create_schema(location.pg)
+        else:
+            assert location.path is not None
+            location.path.mkdir(parents=True, exist_ok=True)
+        app: ProvenanceApplication | None = None
+        try:
+            app = cls._app(location, create=True)
+            with app.recorder.transaction(commit=True) as tx:  # type: ignore[attr-defined]
+                for row in (
                     ("format", STORE_FORMAT),
                     ("schema_version", str(SCHEMA_VERSION)),
                     ("root_key_id", root_key_id),
                     ("created_at", utc_now_precise()),
                     *((("log_origin", log[0]), ("log_vkey", log[1])) if log else ()),
-                ],
-            )
-        store = cls(directory, app)
-        if clock is not None:
-            store.clock = clock
-        try:
+                ):
+                    tx.run("INSERT INTO prov_meta VALUES (?, ?)", row)
+            store = cls(location, app)
+            if clock is not None:
+                store.clock = clock
             store.views.create_tables()
             store.append(genesis)
-        except Exception:
-            app.close()
-            for suffix in ("", "-wal", "-shm"):
-                (directory / f"{DB_NAME}{suffix}").unlink(missing_ok=True)
+        except BaseException:
+            if app is not None:
+                app.close()
+            cls._remove(location)
             raise
         return store
 
+    @staticmethod
+    def _remove(location: Location) -> None:
+        """Undo a failed create: nothing of the store is left behind."""
+        if location.pg is not None:
+            _postgres().drop_store(location.pg)
+            return
+        assert location.path is not None
+        for suffix in ("", "-wal", "-shm"):
+            (location.path / f"{DB_NAME}{suffix}").unlink(missing_ok=True)
+
     @classmethod
-    def open(cls, directory: Path) -> Store:
+    def open(cls, where: str | Path | Location) -> Store:
         """Open an existing store; raise StoreError if there is none or it is foreign."""
-        db = directory / DB_NAME
-        if not db.is_file():
-            raise StoreError(f"no store at {directory} (run 'prov init' first)")
+        location = parse_location(where)
+        if location.pg is not None:
+            if not cls.exists(location):
+                raise StoreError(f"no store at {location} (run 'prov init' first)")
+        else:
+            assert location.path is not None
+            if not (location.path / DB_NAME).is_file():
+                raise StoreError(f"no store at {location} (run 'prov init' first)")
         try:
-            return cls(directory, cls._app(directory, create=False))
+            app = cls._app(location, create=False)
         except (PersistenceError, sqlite3.Error) as e:
-            raise StoreError(f"cannot open store at {directory}: {e}") from e
+            raise StoreError(f"cannot open store at {location}: {e}") from e
+        try:
+            return cls(location, app)
+        except (PersistenceError, sqlite3.Error) as e:
+            app.close()
+            raise StoreError(f"cannot open store at {location}: {e}") from e
+        except BaseException:
+            app.close()
+            raise
 
     def _read_meta(self) -> dict[str, str]:
         try:
             rows = self._read("SELECT key, value FROM prov_meta")
         except PersistenceError as e:
-            raise StoreError(f"{self.directory} is not a provenance store ({e})") from e
+            raise StoreError(f"{self.location} is not a provenance store ({e})") from e
         meta = {str(k): str(v) for k, v in rows}
         if meta.get("format") != STORE_FORMAT:
-            raise StoreError(f"{self.directory} is not a provenance store")
+            raise StoreError(f"{self.location} is not a provenance store")
         found = meta.get("schema_version")
         if found != str(SCHEMA_VERSION):
+            newer = found is not None and found.isdigit() and int(found) > SCHEMA_VERSION
             raise StoreError(
-                f"store schema version is {found}; this program reads version {SCHEMA_VERSION}"
+                f"the store at {self.location} has schema version {found}; this program "
+                f"reads version {SCHEMA_VERSION}: "
+                + (
+                    "upgrade this program"
+                    if newer
+                    else "migrate the store with the version that wrote it"
+                )
             )
         return meta
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgres"``."""
+        return self.location.backend
+
+    @property
+    def blobs(self) -> Any:
+        """The store's attachments: files beside an SQLite store, a table in PostgreSQL."""
+        if self._blobs is None:
+            if self.location.pg is not None:
+                from provenance.store.pg_blobs import PgBlobStore
+
+                self._blobs = PgBlobStore(self)
+            else:
+                assert self.location.path is not None
+                self._blobs = BlobStore(self.location.path)
+        return self._blobs
 
     def close(self) -> None:
         """Release the database connections."""
@@ -215,9 +286,18 @@ class Store:
 
     # -- reading -------------------------------------------------------------
 
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[Tx]:
+        """A transaction on the store's database; rolled back unless ``commit`` is True.
+
+        A transaction that commits holds the store's write lock on SQLite.
+        """
+        with self.recorder.transaction(commit=commit) as tx:
+            yield tx
+
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self.recorder.datastore.transaction(commit=False) as c:
-            return Tx(c).all(sql, params)
+        with self.transaction(commit=False) as tx:
+            return tx.all(sql, params)
 
     @property
     def root_key_id(self) -> str:
@@ -226,13 +306,13 @@ class Store:
 
     def size(self) -> int:
         """How many statements the store holds (positions are dense from 0)."""
-        with self.recorder.datastore.transaction(commit=False) as c:
-            return Tables(Tx(c)).next_position()
+        with self.transaction(commit=False) as tx:
+            return Tables(tx).next_position()
 
     def index_row(self, statement_id: str) -> IndexRow | None:
         """The index row of a statement (None if the store does not hold it)."""
-        with self.recorder.datastore.transaction(commit=False) as c:
-            return Tables(Tx(c)).index_row(statement_id)
+        with self.transaction(commit=False) as tx:
+            return Tables(tx).index_row(statement_id)
 
     def has_statement(self, statement_id: str) -> bool:
         """Tell whether the store holds the statement."""
@@ -240,13 +320,13 @@ class Store:
 
     def actor_for_key(self, key_id: str) -> str | None:
         """The actor a key is registered to, if any."""
-        with self.recorder.datastore.transaction(commit=False) as c:
-            return Tables(Tx(c)).actor_for_key(key_id)
+        with self.transaction(commit=False) as tx:
+            return Tables(tx).actor_for_key(key_id)
 
     def subject_type(self, subject: str) -> SubjectType | None:
         """The type of a subject, from the statement that created it (None if none did)."""
-        with self.recorder.datastore.transaction(commit=False) as c:
-            kind = Tables(Tx(c)).creating_kind(subject)
+        with self.transaction(commit=False) as tx:
+            kind = Tables(tx).creating_kind(subject)
         return None if kind is None else KINDS[kind].subject_type
 
     def subject_version(self, subject: str) -> int:
@@ -444,30 +524,30 @@ class Store:
         size = stored if size is None else size
         if not 0 <= size <= stored:
             raise StoreError(f"no log root of size {size}: the log has {stored} leaves")
-        with self.recorder.datastore.transaction(commit=False) as c:
-            return LogTree(Tx(c)).root(size)
+        with self.transaction(commit=False) as tx:
+            return LogTree(tx).root(size)
 
     def log_inclusion(self, position: int, size: int) -> list[bytes]:
         """The inclusion proof of the statement at ``position`` in the tree of ``size``."""
         if not 0 <= position < size <= self.size():
             raise StoreError(f"no leaf {position} in a log of size {size}")
-        with self.recorder.datastore.transaction(commit=False) as c:
-            return LogTree(Tx(c)).inclusion(position, size)
+        with self.transaction(commit=False) as tx:
+            return LogTree(tx).inclusion(position, size)
 
     def log_consistency(self, old: int, new: int) -> list[bytes]:
         """The consistency proof between the trees of sizes ``old`` and ``new``."""
         if not 0 < old <= new <= self.size():
             raise StoreError(f"no consistency proof from size {old} to {new} in this log")
-        with self.recorder.datastore.transaction(commit=False) as c:
-            return LogTree(Tx(c)).consistency(old, new)
+        with self.transaction(commit=False) as tx:
+            return LogTree(tx).consistency(old, new)
 
     def configure_log(self, origin: str, vkey: str) -> None:
         """Record the log's origin and verifier key (once: a log keeps its identity)."""
         if "log_origin" in self.meta:
             raise StoreError(f"this store's log is already {self.meta['log_origin']}")
-        with self.recorder.datastore.transaction(commit=True) as c:
-            Tx(c).run("INSERT INTO prov_meta VALUES ('log_origin', ?)", (origin,))
-            Tx(c).run("INSERT INTO prov_meta VALUES ('log_vkey', ?)", (vkey,))
+        with self.transaction(commit=True) as tx:
+            tx.run("INSERT INTO prov_meta VALUES ('log_origin', ?)", (origin,))
+            tx.run("INSERT INTO prov_meta VALUES ('log_vkey', ?)", (vkey,))
         self.meta = self._read_meta()
 
     # -- writing -------------------------------------------------------------
@@ -523,9 +603,9 @@ class Store:
         placed: list[int] = []
         grown: list[CompactRange] = []
 
-        def in_transaction(c: Any, notification_ids: list[int]) -> None:
+        def in_transaction(tx: Tx, notification_ids: list[int]) -> None:
             (nid,) = notification_ids
-            tables = Tables(Tx(c), self._kinds)
+            tables = Tables(tx, self._kinds)
             # A duplicate statement id fails here, before any rule is checked.
             position = tables.append_index(
                 sid, statement.subject, version, statement.kind, nid, received_at
@@ -553,3 +633,15 @@ class Store:
             self._next_version.clear()
         self._next_version[statement.subject] = version + 1
         return Receipt(sid, statement.subject, placed[0], version)
+
+
+def _postgres() -> Any:
+    """The PostgreSQL backend module, or StoreError saying how to install its driver."""
+    try:
+        from provenance.store import postgres
+    except ImportError as e:
+        raise StoreError(
+            f"PostgreSQL support is not installed ({e.name} is missing): "
+            "pip install 'provenance-store[postgres]'"
+        ) from None
+    return postgres

@@ -52,11 +52,22 @@ INDEX_COLUMNS = "position, statement_id, subject_id, version, kind, notification
 
 
 class Tx:
-    """A cursor inside a transaction, with one placeholder style for every backend."""
+    """A cursor inside a transaction, with one placeholder style for every backend.
 
-    def __init__(self, cursor: Any, placeholder: str = "?") -> None:
+    SQL is written once, for SQLite, with ``?`` placeholders; on PostgreSQL
+    (``dialect`` "postgres") the placeholders become ``%s``. The few places
+    where the two dialects differ ask :attr:`dialect`.
+    """
+
+    def __init__(self, cursor: Any, placeholder: str = "?", dialect: str = "sqlite") -> None:
         self.cursor = cursor
         self.placeholder = placeholder
+        self.dialect = dialect
+
+    @property
+    def postgres(self) -> bool:
+        """Whether the transaction runs on PostgreSQL."""
+        return self.dialect == "postgres"
 
     def _sql(self, sql: str) -> str:
         return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
@@ -75,6 +86,42 @@ class Tx:
         """Execute a query and return every row as a tuple."""
         self.cursor.execute(self._sql(sql), params)
         return [tuple(r) for r in self.cursor.fetchall()]
+
+    def dicts(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Execute a query and return every row as a dict by column name."""
+        self.cursor.execute(self._sql(sql), params)
+        names = [d[0] for d in self.cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in self.cursor.fetchall()]
+
+    def insert_returning(self, sql: str, params: tuple[Any, ...], column: str) -> int:
+        """Execute an INSERT and return the integer ``column`` of the new row."""
+        if self.postgres:
+            row = self.one(f"{sql} RETURNING {column}", params)
+            assert row is not None
+            return int(row[0])
+        self.run(sql, params)
+        # Only ever used for an INTEGER PRIMARY KEY column, that is the rowid.
+        return int(self.cursor.lastrowid)
+
+
+def ddl(statement: str, dialect: str) -> str:
+    """A CREATE statement written for SQLite, in the given dialect.
+
+    On PostgreSQL integers are 64-bit, byte strings are ``bytea``, text
+    compares byte by byte (``COLLATE "C"``, as SQLite's default does, so that
+    ranges and orderings of ids are the same on both backends), and an
+    ``INTEGER PRIMARY KEY`` that SQLite numbers itself is an identity column.
+    """
+    if dialect == "sqlite":
+        return statement
+    out = statement.replace("CREATE VIEW IF NOT EXISTS", "CREATE OR REPLACE VIEW")
+    # The one table whose key the database assigns: the checkpoints.
+    out = out.replace(
+        "(id INTEGER PRIMARY KEY, size", "(id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, size"
+    )
+    out = out.replace("INTEGER", "BIGINT").replace("BLOB", "BYTEA")
+    out = out.replace(">> (id & 63)", ">> (id & 63)::integer")  # bigint >> integer only
+    return out.replace("TEXT", 'TEXT COLLATE "C"')
 
 
 @dataclass(frozen=True)
@@ -156,15 +203,15 @@ class Tables:
         """
         # The receipt time never goes back along the positions, even if the
         # clock does, so a time maps to a position by binary search.
-        self.tx.run(
+        greatest = "GREATEST" if self.tx.postgres else "MAX"
+        return self.tx.insert_returning(
             f"INSERT INTO statement_index ({INDEX_COLUMNS}) VALUES ("
             "(SELECT COALESCE(MAX(position), -1) + 1 FROM statement_index), ?, ?, ?, ?, ?, "
-            "MAX(?, COALESCE((SELECT received_at FROM statement_index "
+            f"{greatest}(?, COALESCE((SELECT received_at FROM statement_index "
             "ORDER BY position DESC LIMIT 1), '')))",
             (statement_id, subject_id, version, kind, notification_id, received_at),
+            "position",
         )
-        # ``position`` is the INTEGER PRIMARY KEY, that is the rowid.
-        return int(self.tx.cursor.lastrowid)
 
     def insert_index(self, row: IndexRow) -> None:
         """Add an index row at a given position (used when copying a store)."""
