@@ -141,6 +141,7 @@ def open_store(store_dir: Location | Path | str) -> Store:
     """Open the store and bring its views up to date."""
     store = Store.open(store_dir)
     store.views.catch_up()
+    store.catch_up_on_close = True
     return store
 
 

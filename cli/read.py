@@ -365,9 +365,12 @@ def verify(
                 "subjects": report.subjects,
                 "since": since.size if since else None,
                 "problems": [p.to_json() for p in report.problems],
+                "notes": report.notes,
             }
         )
     else:
+        for note in report.notes:
+            click.echo(f"NOTE {note}")
         for p in report.problems:
             click.echo(f"FAIL {p.describe()}")
         verdict = "OK" if report.ok else f"FAILED with {len(report.problems)} problem(s)"

@@ -9,10 +9,12 @@ envelope (Ed25519 is deterministic), which is what duplicate tests rely on.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,152 @@ ORG = "org"
 ISSUED_AT = "2024-01-01T00:00:00Z"
 
 
-# -- raw access to the database file -------------------------------------------
+# -- backends -------------------------------------------------------------------
+#
+# A test module that sets ``BACKENDS = ("sqlite", "postgres")`` runs each of its
+# tests that use a store (through ``backend``, ``world`` or ``new_store``) once
+# per backend; ``@pytest.mark.sqlite_only`` keeps one test on SQLite (it is
+# about the SQLite file itself). Every PostgreSQL test gets its own schema,
+# dropped afterwards.
+
+PG_URL = os.environ.get("PROV_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+"""The PostgreSQL server the tests use (a database the user may create schemas in)."""
+
+_pg_state: dict[str, str | None] = {}
+
+
+def pg_unreachable() -> str | None:
+    """Why the test server cannot be used (None when it can); asked once per run."""
+    if "reason" not in _pg_state:
+        try:
+            import psycopg
+
+            with psycopg.connect(PG_URL, connect_timeout=3) as con:
+                con.execute("SELECT 1")
+            _pg_state["reason"] = None
+        except Exception as e:  # the driver missing, or the server
+            _pg_state["reason"] = " ".join(str(e).split()) or type(e).__name__
+    return _pg_state["reason"]
+
+
+def require_pg() -> None:
+    """Skip (or, under CI=true, fail) a test when the PostgreSQL server is unreachable."""
+    reason = pg_unreachable()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and PostgreSQL at {PG_URL} is unreachable: {reason}")
+    pytest.skip(
+        f"PostgreSQL at {PG_URL} is unreachable ({reason}): start a server "
+        "(pg_ctlcluster --skip-systemctl-redirect 15 main start) or point "
+        "PROV_TEST_PG=postgresql://USER@HOST:PORT/DB at one to run these tests"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run store tests once per backend in the modules that ask for it."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    backends = tuple(getattr(metafunc.module, "BACKENDS", ("sqlite",)))
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        backends = ("sqlite",)
+    if metafunc.definition.get_closest_marker("postgres_only"):
+        backends = ("postgres",)
+    metafunc.parametrize("backend", backends, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend this run of the test uses: "sqlite" or "postgres"."""
+    name = str(getattr(request, "param", "sqlite"))
+    if name == "postgres":
+        require_pg()
+    return name
+
+
+def pg_schema_url(schema: str) -> str:
+    """The test server's URL for one schema."""
+    return f"{PG_URL}?schema={schema}"
+
+
+def drop_schema(schema: str) -> None:
+    """Drop a test schema and everything in it."""
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as con:
+        con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def new_store(backend: str, tmp_path: Path) -> Iterator[Callable[[str], Path | str]]:
+    """``new_store(name)``: a place for a new store on this test's backend.
+
+    A directory under tmp_path on SQLite; a fresh schema on PostgreSQL (as a
+    URL), dropped when the test ends.
+    """
+    schemas: list[str] = []
+
+    def make(name: str = "store") -> Path | str:
+        if backend == "sqlite":
+            return tmp_path / name
+        schema = f"t_{name.replace('-', '_')}_{uuid.uuid4().hex[:12]}"
+        schemas.append(schema)
+        return pg_schema_url(schema)
+
+    yield make
+    for schema in schemas:
+        drop_schema(schema)
+
+
+# -- raw access to the database ---------------------------------------------------
+
+
+def is_pg(store_dir: Path | str) -> bool:
+    """Whether a store location is a PostgreSQL URL."""
+    return isinstance(store_dir, str) and store_dir.startswith("postgresql://")
+
+
+class RawDB:
+    """A connection to a store's database that bypasses the library entirely.
+
+    SQL is written with ``?`` placeholders for both backends. On PostgreSQL the
+    connection's search path is the store's schema.
+    """
+
+    def __init__(self, store_dir: Path | str) -> None:
+        self.postgres = is_pg(store_dir)
+        if self.postgres:
+            import psycopg
+
+            base, _, schema = str(store_dir).partition("?schema=")
+            self.con: Any = psycopg.connect(base, options=f"-c search_path={schema or 'public'}")
+        else:
+            self.con = sqlite3.connect(Path(store_dir) / DB_NAME)
+
+    def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+        """Run SQL; returns the cursor (fetchone/fetchall)."""
+        if self.postgres:
+            sql = sql.replace("?", "%s")
+        return self.con.execute(sql, params)
+
+    def commit(self) -> None:
+        """Commit what was changed."""
+        self.con.commit()
+
+    def close(self) -> None:
+        """Close the connection (uncommitted changes are lost)."""
+        self.con.close()
+
+
+@contextmanager
+def raw_db(store_dir: Path | str) -> Iterator[RawDB]:
+    """A raw connection to a store's database; commits on leaving."""
+    db = RawDB(store_dir)
+    try:
+        yield db
+        db.commit()
+    finally:
+        db.close()
 
 
 def db_path(store_dir: Path) -> Path:
@@ -40,10 +187,13 @@ def db_path(store_dir: Path) -> Path:
     return store_dir / DB_NAME
 
 
-def raw_count(store_dir: Path, table: str = "stored_events") -> int:
-    """Rows in ``table``, counted with the sqlite3 module, not through the library."""
-    with closing(sqlite3.connect(db_path(store_dir))) as con:
-        return int(con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+def raw_count(store_dir: Path | str, table: str = "stored_events") -> int:
+    """Rows in ``table``, counted with the database driver, not through the library."""
+    db = RawDB(store_dir)
+    try:
+        return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    finally:
+        db.close()
 
 
 def listing(directory: Path) -> list[str]:
@@ -87,7 +237,7 @@ def _isolated_env(
 class World:
     """A store with the organisation, alice and bob registered; helpers to sign and append."""
 
-    store_dir: Path
+    store_dir: Path | str
     ring: KeyRing
     store: Store
     keys: dict[str, SigningKey]
@@ -201,23 +351,24 @@ class World:
         assert self.counts() == before, "a refused statement changed the store"
 
 
-def make_world(root: Path) -> World:
-    """Build the three-signer store under ``root`` (store in root/store, keys in root/keys)."""
+def make_world(root: Path, location: Path | str | None = None) -> World:
+    """Build the three-signer store (in ``location``, default root/store; keys in root/keys)."""
     ring = KeyRing(root / "keys")
     keys = {name: ring.create(name) for name in ("root", "alice", "bob")}
+    where = root / "store" if location is None else location
     store = init_store(
-        root / "store", keys["root"], org_id=ORG, org_name="The Organisation", issued_at=ISSUED_AT
+        where, keys["root"], org_id=ORG, org_name="The Organisation", issued_at=ISSUED_AT
     )
-    world = World(root / "store", ring, store, keys, authors={"root": ORG})
+    world = World(where, ring, store, keys, authors={"root": ORG})
     world.register("alice", keys["alice"])
     world.register("bob", keys["bob"])
     return world
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    """A fresh small store, closed after the test."""
-    w = make_world(tmp_path)
+def world(tmp_path: Path, new_store: Callable[[str], Path | str]) -> Iterator[World]:
+    """A fresh small store on the test's backend, closed after the test."""
+    w = make_world(tmp_path, new_store("store"))
     yield w
     w.store.close()
 
@@ -239,6 +390,17 @@ class Demo:
         target = destination / "store"
         shutil.copytree(self.store_dir, target)
         return target
+
+    def copy_to(self, location: Path | str) -> Path | str:
+        """A copy of the store at a location from ``new_store`` (any backend)."""
+        if not is_pg(location):
+            shutil.copytree(self.store_dir, Path(location))
+            return location
+        from provenance.store.copy import copy_store
+
+        with Store.open(self.store_dir) as source:
+            copy_store(source, location)
+        return location
 
 
 @pytest.fixture(scope="module")

@@ -113,11 +113,23 @@ def _links(rec: Recorded) -> list[tuple[str, str]]:
     return links
 
 
+def _refused_write(e: BaseException) -> bool:
+    """Whether the database refused a write for lack of rights (not for a fault)."""
+    cause = e.__cause__
+    names = {type(cause).__name__, type(e).__name__}
+    text = str(e).lower()
+    return bool(names & {"InsufficientPrivilege", "ReadOnlySqlTransaction"}) or (
+        "readonly database" in text or "permission denied" in text
+    )
+
+
 class Views:
     """The read models of one store."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # Set when the database refused to write the views (a read-only role).
+        self.read_only = False
 
     # -- maintenance ---------------------------------------------------------
 
@@ -159,14 +171,30 @@ class Views:
         statements were applied.
         """
         applied = 0
-        while True:
+        while not self.read_only:
             position, nid = self.tracking()
             records = self.store.read_page(position + 1, nid, PAGE)
             if not records:
                 return applied
             last = self.store.index_range(records[-1].position, 1)[0]
-            if self._apply_page((position, nid), (last.position, last.notification_id), records):
+            try:
+                done = self._apply_page(
+                    (position, nid), (last.position, last.notification_id), records
+                )
+            except PersistenceError as e:
+                if not _refused_write(e):
+                    raise
+                # A read-only role (an auditor) or a read-only replica: the views
+                # stay as a writer left them, and say how far they reach.
+                self.read_only = True
+                return applied
+            if done:
                 applied += len(records)
+        return applied
+
+    def lag(self) -> int:
+        """How many statements the views have not applied yet."""
+        return self.store.size() - 1 - self.tracking()[0]
 
     def _apply_page(
         self, start: tuple[int, int], end: tuple[int, int], records: list[Recorded]

@@ -167,11 +167,11 @@ def rotate_log_key(store: Store, old: SigningKey, new: SigningKey) -> StoredChec
             text, origin, new.private_key
         )
         signed_at = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-        tx.run(
+        cid = tx.insert_returning(
             "INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
             (size, root, note, signed_at),
+            "id",
         )
-        cid = int(tx.cursor.lastrowid)
         history.append({"vkey": verifier.vkey, "retired_at_size": size, "checkpoint": cid})
         tx.run("UPDATE prov_meta SET value = ? WHERE key = 'log_vkey'", (new_vkey,))
         tx.run("DELETE FROM prov_meta WHERE key = 'log_vkey_history'")

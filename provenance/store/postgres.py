@@ -60,6 +60,7 @@ def env_for(address: PgAddress, *, create: bool) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": "1",
         "POSTGRES_MAX_OVERFLOW": "4",
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "300",
+        "POSTGRES_PRE_PING": "y",
         "ORIGINATOR_ID_TYPE": "text",
         "CREATE_TABLE": "y" if create else "n",
     }

@@ -10,6 +10,7 @@ are a projection that follows the statements in their own transactions
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import time
@@ -20,7 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+)
 
 from provenance import envelope as env
 from provenance.blobs import BlobStore
@@ -117,6 +123,7 @@ class Store:
         # only while no other writer has appended since (checked by size).
         self._frontier: CompactRange | None = None
         self._blobs: Any = None
+        self.catch_up_on_close = False
         from provenance.projections.views import Views  # views import the store's types
 
         self.views = Views(self)
@@ -251,7 +258,7 @@ class Store:
                 + (
                     "upgrade this program"
                     if newer
-                    else "migrate the store with the version that wrote it"
+                    else "it predates this program's format"
                 )
             )
         return meta
@@ -275,7 +282,13 @@ class Store:
         return self._blobs
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Bring the views up to date if asked (``catch_up_on_close``), then disconnect."""
+        if self.catch_up_on_close:
+            self.catch_up_on_close = False
+            # The next reader would do it anyway; doing it now lets a read-only
+            # auditor find the views current. A failure here changes nothing.
+            with contextlib.suppress(ProvenanceError, PersistenceError):
+                self.views.catch_up()
         self.app.close()
 
     def __enter__(self) -> Store:
@@ -572,6 +585,9 @@ class Store:
         for attempt in range(MAX_ATTEMPTS):
             try:
                 return self._insert(raw, envelope, statement)
+            except (OperationalError, InterfaceError) as e:
+                self._frontier = None
+                raise StoreError(_lost(self.location, e)) from None
             except IntegrityError:
                 # The statement is already stored, or another writer appended
                 # to this subject between our version read and our insert.
@@ -645,3 +661,14 @@ def _postgres() -> Any:
             "pip install 'provenance-store[postgres]'"
         ) from None
     return postgres
+
+
+def _lost(location: Location, e: Exception) -> str:
+    """One line for an append that the database did not finish."""
+    reason = " ".join(str(e).split()) or type(e).__name__
+    if "lock" in reason and "timeout" in reason:
+        return f"the store at {location} is busy: another writer held it too long ({reason})"
+    return (
+        f"the append to {location} did not complete ({reason}); nothing was half-written: "
+        "send the statement again (a statement already stored is not stored twice)"
+    )

@@ -1,0 +1,395 @@
+"""Many writers, crashes, rollbacks and lost connections, on SQLite and on PostgreSQL.
+
+Writers are separate processes (``python -c``) appending to one store at
+once, or killed with SIGKILL in the middle of their appends. Afterwards the
+store is audited as ``prov verify`` audits it, and its rows are counted with
+the database driver directly.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from conftest import PG_URL, World, is_pg, raw_count, raw_db, require_pg
+
+from provenance.errors import StatementRejected, StoreError
+from provenance.log.merkle import leaf_hash
+from provenance.log.proof import verify_inclusion
+from provenance.store import Store
+from provenance.store import store as store_module
+from provenance.store.audit import audit
+
+BACKENDS = ("sqlite", "postgres")
+
+WRITERS = 8
+PER_WRITER = 500
+COMMON = 20
+"""Statements every writer sends, byte for byte the same: each must be stored once."""
+
+PROV = "import sys; from provenance_cli.main import main; sys.argv[0] = 'prov'; main()"
+
+WRITER = textwrap.dedent(
+    """
+    import json, sys
+    from provenance.store import Store
+
+    store = Store.open(sys.argv[1])
+    lines = open(sys.argv[2], "rb").read().splitlines()
+    print("ready", flush=True)
+    sys.stdin.readline()  # wait until every writer is ready
+    out = []
+    for line in lines:
+        r = store.append(line)
+        out.append([r.statement_id, r.position, r.duplicate])
+    store.close()
+    json.dump(out, open(sys.argv[3], "w"))
+    """
+)
+
+CRASHING_WRITER = textwrap.dedent(
+    """
+    import sys
+    from provenance.store import Store
+
+    store = Store.open(sys.argv[1])
+    lines = open(sys.argv[2], "rb").read().splitlines()
+    print("ready", flush=True)
+    for line in lines:
+        store.append(line)
+    print("finished", flush=True)
+    """
+)
+
+
+def _marking(world: World, signer: str, subject: str, text: str) -> bytes:
+    return world.sign(signer, "evidence.marking", subject, {"text": text})
+
+
+def _audit_ok(store: Store) -> None:
+    report = audit(store)
+    assert report.ok, [p.describe() for p in report.problems]
+
+
+def _positions_dense(store_dir: Path | str) -> list[int]:
+    with raw_db(store_dir) as db:
+        rows = db.execute("SELECT position FROM statement_index ORDER BY position").fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def _check_every_proof(store: Store) -> None:
+    """Every leaf's inclusion proof checks against the root, computed by the store."""
+    size = store.size()
+    root = store.log_root(size)
+    for rec in store.iter_records():
+        proof = store.log_inclusion(rec.position, size)
+        verify_inclusion(leaf_hash(rec.envelope.raw), rec.position, size, proof, root)
+
+
+# -- dense leaves despite gaps ------------------------------------------------------
+
+
+def test_rolled_back_appends_leave_gaps_in_notification_ids_but_not_in_leaves(
+    world: World,
+) -> None:
+    world.evidence("item-1")
+    for i in range(6):
+        # A marking on a subject that does not exist: the event row is inserted,
+        # then a rule refuses it and the transaction rolls back.
+        with world.refuses("is not an evidence item"):
+            world.store.append(_marking(world, "alice", f"nowhere-{i}", f"refused {i}"))
+        world.store.append(_marking(world, "alice", "item-1", f"kept {i}"))
+    with raw_db(world.store_dir) as db:
+        column = "notification_id" if db.postgres else "rowid"
+        nids = [int(r[0]) for r in db.execute(f"SELECT {column} FROM stored_events")]
+    size = world.store.size()
+    assert _positions_dense(world.store_dir) == list(range(size))
+    assert raw_count(world.store_dir, "log_tree WHERE level = 0") == size
+    if is_pg(world.store_dir):
+        # PostgreSQL's sequence is not rolled back: the refused inserts left gaps.
+        assert max(nids) - min(nids) + 1 > len(nids)
+    _check_every_proof(world.store)
+    _audit_ok(world.store)
+
+
+# -- many writers at once -------------------------------------------------------------
+
+
+def _writer_files(world: World, tmp_path: Path) -> tuple[list[Path], set[str]]:
+    """Eight files of statements; every writer's last ones are the common statements."""
+    world.evidence("shared")
+    common = [_marking(world, "bob", "shared", f"common {i}") for i in range(COMMON)]
+    files, ids = [], set()
+    for w in range(WRITERS):
+        own = [
+            world.sign(
+                "alice",
+                "evidence.registered",
+                f"w{w}-item",
+                {"item_kind": "other", "title": f"W{w}"},
+            )
+        ]
+        for j in range(PER_WRITER - COMMON - 1):
+            # Half on the writer's own item, half on the item every writer shares.
+            subject = "shared" if j % 2 else f"w{w}-item"
+            own.append(_marking(world, "alice", subject, f"writer {w} marking {j}"))
+        lines = own[:1] + common[: COMMON // 2] + own[1:] + common[COMMON // 2 :]
+        assert len(lines) == PER_WRITER
+        path = tmp_path / f"writer-{w}.jsonl"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        files.append(path)
+        ids.update(_sid(line) for line in lines)
+    return files, ids
+
+
+def _sid(raw: bytes) -> str:
+    from provenance.envelope import parse_envelope
+
+    return parse_envelope(raw).statement_id
+
+
+@pytest.mark.slow
+def test_eight_writers_at_once_store_every_statement_exactly_once(
+    world: World, tmp_path: Path
+) -> None:
+    files, expected = _writer_files(world, tmp_path)
+    before = world.store.size()
+    world.store.close()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(world.store_dir), str(f), str(f) + ".out"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in files
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:  # all at once
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    for p in procs:
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+        assert "database is locked" not in err
+    results = [json.loads(Path(str(f) + ".out").read_text()) for f in files]
+    # The common statements: each stored by exactly one writer, a duplicate for the rest.
+    stored_by: dict[str, int] = {}
+    for rows in results:
+        for sid, _, duplicate in rows:
+            if not duplicate:
+                stored_by[sid] = stored_by.get(sid, 0) + 1
+    assert set(stored_by) == expected and set(stored_by.values()) == {1}
+
+    with Store.open(world.store_dir) as store:
+        size = store.size()
+        assert size == before + len(expected)
+        assert raw_count(world.store_dir) == size  # events, counted by the driver
+        assert raw_count(world.store_dir, "statement_index") == size
+        assert raw_count(world.store_dir, "log_tree WHERE level = 0") == size
+        assert _positions_dense(world.store_dir) == list(range(size))
+        # Each writer saw its own statements in increasing positions.
+        for rows in results:
+            mine = [pos for _, pos, dup in rows if not dup]
+            assert mine == sorted(mine)
+        _audit_ok(store)  # includes the views against a fresh replay
+        views = store.views.dump()
+        store.views.rebuild()
+        assert store.views.dump() == views
+        _check_every_proof(store)
+
+
+def test_the_same_statement_from_two_stores_at_once_is_stored_once(world: World) -> None:
+    world.evidence("item-1")
+    raw = _marking(world, "alice", "item-1", "sent twice")
+    other = Store.open(world.store_dir)
+    try:
+        first, second = world.store.append(raw), other.append(raw)
+    finally:
+        other.close()
+    assert (first.duplicate, second.duplicate) == (False, True)
+    assert first.position == second.position
+    _audit_ok(world.store)
+
+
+# -- crashes ----------------------------------------------------------------------------
+
+
+ROUNDS = 20
+
+
+@pytest.mark.slow
+def test_writers_killed_at_random_points_lose_nothing(world: World, tmp_path: Path) -> None:
+    rng = random.Random(20241210)
+    world.evidence("crash-item")
+    world.store.close()
+    for r in range(ROUNDS):
+        lines = [_marking(world, "alice", "crash-item", f"round {r} #{i}") for i in range(150)]
+        path = tmp_path / f"round-{r}.jsonl"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        child = subprocess.Popen(
+            [sys.executable, "-c", CRASHING_WRITER, str(world.store_dir), str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        # Appends take a few milliseconds each: this lands among the first dozens.
+        try:
+            child.wait(timeout=rng.uniform(0.0, 0.2))
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGKILL)
+        _, err = child.communicate(timeout=60)
+        assert child.returncode in (-signal.SIGKILL, 0), err
+
+        with Store.open(world.store_dir) as store:
+            _audit_ok(store)  # every statement has its leaf and its index row
+            stored = [store.has_statement(_sid(line)) for line in lines]
+            # Appends are sequential: what survived is a prefix of the file.
+            k = stored.count(True)
+            assert stored == [True] * k + [False] * (len(lines) - k)
+            size = store.size()
+            assert raw_count(world.store_dir) == size
+            assert _positions_dense(world.store_dir) == list(range(size))
+            if k < len(lines):
+                # The statement in flight when the writer died: stored once on re-sending.
+                assert not store.append(lines[k]).duplicate
+                assert store.append(lines[k]).duplicate
+                assert store.size() == size + 1
+            store.views.catch_up()
+            _audit_ok(store)
+
+
+# -- lost connections -------------------------------------------------------------------
+
+
+def _terminate_own_backend(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a step of the append so that it first has the server cut its connection."""
+
+    def cut(tables: Any, *args: Any, **kwargs: Any) -> Any:
+        row = tables.tx.one("SELECT pg_backend_pid()")
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (row[0],))
+        return original(tables, *args, **kwargs)
+
+    return cut
+
+
+@pytest.mark.postgres_only
+def test_connection_cut_in_the_middle_of_an_append(
+    world: World, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    assert backend == "postgres"
+    world.evidence("item-1")
+    raw = _marking(world, "alice", "item-1", "in flight")
+    before = world.counts()
+    monkeypatch.setattr(
+        store_module, "apply_effects", _terminate_own_backend(store_module.apply_effects)
+    )
+    with pytest.raises(StoreError) as info:
+        world.store.append(raw)
+    message = str(info.value)
+    assert (
+        "\n" not in message
+        and "did not complete" in message
+        and "send the statement again" in message
+    )
+    assert world.counts() == before  # nothing half-written
+    monkeypatch.undo()
+    receipt = world.store.append(raw)
+    assert not receipt.duplicate
+    assert world.store.append(raw).duplicate
+    _audit_ok(world.store)
+
+
+@pytest.mark.postgres_only
+def test_connection_cut_during_prov_submit_is_one_line(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    assert backend == "postgres"
+    from click.testing import CliRunner
+
+    from provenance_cli.main import cli
+
+    world.evidence("item-1")
+    envelope = tmp_path / "s.json"
+    envelope.write_bytes(_marking(world, "alice", "item-1", "submitted"))
+    before = world.counts()
+    monkeypatch.setattr(
+        store_module, "apply_effects", _terminate_own_backend(store_module.apply_effects)
+    )
+    args = ["submit", str(envelope), "--store", str(world.store_dir)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    [line] = result.stderr.strip().splitlines()
+    assert (
+        line.startswith("error: the append to postgresql://") and "send the statement again" in line
+    )
+    assert world.counts() == before
+    monkeypatch.undo()
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert world.counts()[0] == before[0] + 1
+    assert "already" in CliRunner().invoke(cli, args).output
+
+
+def test_unreachable_server_is_named_quickly() -> None:
+    require_pg()  # the driver must be there for this to be about the server
+    for url in (
+        "postgresql://postgres@127.0.0.1:1/test",  # nothing listens: refused at once
+        "postgresql://postgres@10.255.255.1:5432/test",  # nothing answers: the timeout
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", PROV, "list", "--store", url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        host = url.split("@")[1].split("/")[0]
+        assert done.stderr.startswith(f"error: cannot connect to PostgreSQL at {host}")
+        assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_missing_driver_says_how_to_install_it(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['psycopg'] = None; sys.modules['psycopg_pool'] = None\n"
+        "from provenance_cli.main import main\n"
+        "sys.argv = ['prov', 'list', '--store', 'postgresql://u@localhost:5432/db']\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "PostgreSQL support is not installed" in done.stderr
+    assert "pip install 'provenance-store[postgres]'" in done.stderr
+
+
+def test_a_store_of_another_schema_version_says_so(world: World) -> None:
+    world.store.close()
+    with raw_db(world.store_dir) as db:
+        db.execute("UPDATE prov_meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match=r"schema version 99.*upgrade this program"):
+        Store.open(world.store_dir)
+    with raw_db(world.store_dir) as db:
+        db.execute("UPDATE prov_meta SET value = '1' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match=r"schema version 1.*predates"):
+        Store.open(world.store_dir)
+
+
+def test_refused_statement_writes_nothing(world: World) -> None:
+    before = world.counts()
+    with pytest.raises(StatementRejected):
+        world.store.append(_marking(world, "alice", "missing", "x"))
+    assert world.counts() == before
