@@ -171,11 +171,11 @@ def evidence_extract(
     with open_store(store_dir) as store:
         full, bodies = attached(store, digest)
         blobs = store.blobs
-    # The digest is signed into the record, so a blob that is gone is a
-    # failed verification (exit 1), not a bad request.
-    if not blobs.exists(full):
-        raise VerificationError(f"attachment blob {full[:16]} is missing: run 'prov verify'")
-    info: BlobInfo = blobs.extract(full, out, force=force)
+        # The digest is signed into the record, so a blob that is gone is a
+        # failed verification (exit 1), not a bad request.
+        if not blobs.exists(full):
+            raise VerificationError(f"attachment blob {full[:16]} is missing: run 'prov verify'")
+        info: BlobInfo = blobs.extract(full, out, force=force)
     media_type = bodies[0].media_type
     if as_json:
         echo_json(

@@ -9,6 +9,9 @@ from pathlib import Path
 import click
 
 from provenance import demo as case
+from provenance.bundle.export import encode_bundle, export_bundle, write_atomically
+from provenance.bundle.offline_verify import verify_bundle
+from provenance.bundle.reader import bundle_dispute, read_bundle
 from provenance.keys import KeyRing
 from provenance.log.checkpoint import format_tlog_proof, verify_tlog_proof
 from provenance.log.merkle import leaf_hash
@@ -20,6 +23,7 @@ from provenance.store.checkpoints import sign_checkpoint
 
 from .context import fail, handle_errors
 from .render import render_challenge, render_finding, short, stamp, strike
+from .timeline import render_dispute
 
 MARKER = ".prov-demo"
 
@@ -198,7 +202,33 @@ def demo(directory: Path) -> None:
     )
     for p in report.problems:
         click.echo(f"  FAIL {p.describe()}")
+
+    _section("A bundle for the dispute: one file, checked with only the log's public key")
+    bundle_file = proofs / "finding.bundle.json"
+    write_atomically(
+        encode_bundle(export_bundle(store, case.CENTRAL_FINDING)), bundle_file, force=True
+    )
     store.close()
+    # From here on, only the file and the log's verifier key: no store.
+    data = bundle_file.read_bytes()
+    checked = verify_bundle(data, vkey)
+    click.echo(
+        f"  prov bundle export wrote {bundle_file} ({len(data)} bytes): {checked.statements} "
+        f"statements, each with a proof against the checkpoint of size {checked.size}."
+    )
+    for failure in checked.failures:
+        click.echo(f"  FAILED: {failure}")
+    if checked.ok:
+        click.echo(
+            "  Verified offline (provenance/bundle/offline_verify.py, standard library and\n"
+            "  cryptography only): checkpoint, every inclusion proof, every signature and key,\n"
+            "  every ref. What the bundle shows, rebuilt from the file alone:\n"
+        )
+    click.echo(
+        "\n".join(
+            "  " + line for line in render_dispute(bundle_dispute(read_bundle(data))).splitlines()
+        )
+    )
 
     s = directory / "store"
     _section("Explore further")
@@ -211,9 +241,12 @@ def demo(directory: Path) -> None:
     click.echo(f"  prov history item-m2 --store {s}      # a retracted marking, struck through")
     click.echo(f"  prov diff {case.CENTRAL_FINDING} --from {case.MEETING_DAY} --store {s}")
     click.echo(f"  prov verify --store {s}")
+    click.echo(f'  prov bundle verify {bundle_file} --vkey "$(cat {proofs / "log.vkey"})"')
+    click.echo(f"  python -m provenance.bundle.offline_verify {bundle_file} --vkey {vkey}")
+    click.echo(f"  prov bundle show {bundle_file}")
     click.echo(
         f"  (the demo's keys are in {built.keys_dir}; sign with --keys {built.keys_dir} "
         "--key analyst)"
     )
-    if not report.ok:
+    if not report.ok or not checked.ok:
         raise SystemExit(1)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from . import attach, log, read, record, timeline, transfer, write
+from . import attach, bundle, log, read, record, timeline, transfer, write
 from .demo import demo
 
 
@@ -69,6 +69,7 @@ for command in [
     *timeline.COMMANDS,
     *transfer.COMMANDS,
     *log.COMMANDS,
+    *bundle.COMMANDS,
     demo,
 ]:
     cli.add_command(command)

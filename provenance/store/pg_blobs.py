@@ -168,7 +168,8 @@ class PgBlobStore:
                 os.fsync(f.fileno())
             if h.hexdigest() != digest:
                 raise VerificationError(
-                    f"blob {digest[:16]} does not hash to its name: run 'prov verify'"
+                    f"blob {digest[:16]} is altered: its content hashes to "
+                    f"{h.hexdigest()[:16]} ({size} bytes); {out} not written"
                 )
             os.replace(temp, out)
         except OSError as e:

@@ -255,11 +255,7 @@ class Store:
             raise StoreError(
                 f"the store at {self.location} has schema version {found}; this program "
                 f"reads version {SCHEMA_VERSION}: "
-                + (
-                    "upgrade this program"
-                    if newer
-                    else "it predates this program's format"
-                )
+                + ("upgrade this program" if newer else "it predates this program's format")
             )
         return meta
 

@@ -547,7 +547,14 @@ def test_verify_reports_ok(prov: Prov, case: dict[str, Any]) -> None:
     s = ("--store", str(prov.store_dir))
     assert prov.ok("verify", *s).output.strip().endswith("OK")
     report = prov.json("verify", *s)
-    assert report == {"ok": True, "statements": 8, "subjects": 6, "since": None, "problems": []}
+    assert report == {
+        "ok": True,
+        "statements": 8,
+        "subjects": 6,
+        "since": None,
+        "problems": [],
+        "notes": [],
+    }
 
 
 def test_verify_rebuild_views_keeps_them_equal(

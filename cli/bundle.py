@@ -1,0 +1,157 @@
+"""``prov bundle``: one file that a reviewer can check with nothing but the log's public key.
+
+``export`` writes a subject's record and everything it rests on, each
+statement with an inclusion proof against one signed checkpoint; ``verify``
+checks such a file offline (the same code as the standalone
+``offline_verify`` module); ``show`` rebuilds the dispute view from the file
+alone. The format is ``docs/spec/bundle.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from provenance.bundle.export import encode_bundle, export_bundle, write_atomically
+from provenance.bundle.offline_verify import BundleError, verify_bundle
+from provenance.bundle.reader import bundle_dispute, read_bundle
+
+from .context import EXIT_VERIFY_FAILED, echo_json, fail, handle_errors, json_option, store_option
+from .read import as_of_option, resolve
+from .timeline import render_dispute
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        fail(f"cannot read bundle {path}: {e.strerror or e}")
+
+
+@click.group("bundle")
+def bundle_group() -> None:
+    """Dispute bundles: export a subject's proved record to one file, verify it, show it.
+
+    \b
+    Example:
+      prov bundle export finding-rapid-use --out finding.bundle.json
+      prov bundle verify finding.bundle.json --vkey "$(prov log vkey)"
+      prov bundle show finding.bundle.json
+    """
+
+
+@bundle_group.command("export")
+@click.argument("subject")
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path), help="The bundle file to write."
+)
+@as_of_option
+@click.option("--with-attachments", is_flag=True, help="Include attached files, not only hashes.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@store_option
+@handle_errors
+def bundle_export(
+    subject: str,
+    out: Path,
+    as_of: str | None,
+    with_attachments: bool,
+    force: bool,
+    store_dir: Path,
+) -> None:
+    """Write the bundle of SUBJECT: its record and all it rests on, with proofs.
+
+    Every statement of SUBJECT, of the challenges bearing on it, and of
+    every subject those rest on (evidence items, actors and their keys, back
+    to the organisation's registration), each with a C2SP tlog-proof against
+    one signed checkpoint and its cosignatures. With --as-of, the record as
+    it stood then, proved against the first checkpoint that covers it. The
+    file appears only once complete.
+
+    \b
+    Example:
+      prov bundle export finding-rapid-use --out finding.bundle.json
+      prov bundle export finding-rapid-use --as-of 2024-12-10 --out then.bundle.json
+    """
+    from provenance.store import Store
+
+    with Store.open(store_dir) as store:
+        bundle = export_bundle(
+            store, subject, resolve(store, as_of), with_attachments=with_attachments
+        )
+    data = encode_bundle(bundle)
+    write_atomically(data, out, force=force)
+    click.echo(
+        f"wrote {out}: {len(bundle['statements'])} statements on {subject} as of position "
+        f"{bundle['as_of']['position']}, proved against the checkpoint of size "
+        f"{bundle['checkpoint'].split(chr(10))[1]}, {len(data)} bytes"
+    )
+
+
+@bundle_group.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--vkey", required=True, help="The log's verifier key (from 'prov log vkey').")
+@click.option(
+    "--witness", "witnesses", multiple=True, metavar="VKEY", help="A witness; repeatable."
+)
+@click.option("--quorum", type=int, help="Witness cosignatures required (default: all given).")
+@json_option
+@handle_errors
+def bundle_verify(
+    file: Path, vkey: str, witnesses: tuple[str, ...], quorum: int | None, as_json: bool
+) -> None:
+    """Check a bundle offline, with nothing but the log's public key; no store needed.
+
+    Checks the checkpoint's signature and cosignature quorum, every
+    inclusion proof, every signature against keys registered and proved in
+    the bundle and valid at that position, every ref, and attached files'
+    hashes. Prints 'OK: ...' or one 'FAILED: ...' line per problem (exit 1).
+
+    \b
+    Example:
+      prov bundle verify finding.bundle.json --vkey "$(cat log.vkey)"
+      prov bundle verify finding.bundle.json --vkey "$(cat log.vkey)" --witness "$(cat w1.vkey)"
+    """
+    try:
+        report = verify_bundle(_read(file), vkey, witnesses, quorum)
+    except BundleError as e:
+        fail(str(e))
+    if as_json:
+        echo_json({"ok": report.ok, **report.__dict__})
+    else:
+        for failure in report.failures:
+            click.echo(f"FAILED: {failure}")
+        if report.ok:
+            click.echo(
+                f"OK: {report.statements} statements on {report.subject} as of position "
+                f"{report.position}, in {report.origin} at size {report.size}; "
+                f"{report.attachments} attachment(s), {report.attachment_files} file(s) hashed; "
+                f"cosigned by {', '.join(report.cosigners) or 'no witness asked for'}"
+            )
+    if not report.ok:
+        raise SystemExit(EXIT_VERIFY_FAILED)
+
+
+@bundle_group.command("show")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+@handle_errors
+def bundle_show(file: Path, as_json: bool) -> None:
+    """The dispute view of a bundle's finding, rebuilt from the bundle alone.
+
+    The same view 'prov dispute FINDING --as-of POSITION' gives on the store.
+    Showing does not verify: run 'prov bundle verify' for that.
+
+    \b
+    Example:
+      prov bundle show finding.bundle.json
+      prov bundle show finding.bundle.json --json
+    """
+    view = bundle_dispute(read_bundle(_read(file)))
+    if as_json:
+        echo_json(view)
+    else:
+        click.echo(render_dispute(view))
+
+
+COMMANDS = [bundle_group]

@@ -1,0 +1,204 @@
+"""Export a dispute bundle: a subject's record and all it rests on, proved against one checkpoint.
+
+The bundle holds complete subject records (every statement of each subject up
+to the bundle's position), chosen by :func:`closure`, each with a C2SP
+tlog-proof against one signed, cosigned checkpoint. ``docs/spec/bundle.md``
+is the format; :mod:`provenance.bundle.offline_verify` checks it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from provenance.blobs import BlobStore
+from provenance.errors import InputError, StoreError
+from provenance.log.checkpoint import Checkpoint, format_tlog_proof
+from provenance.log.note import parse_note
+from provenance.projections.dispute import StoreSource, challenge_ids
+from provenance.records import Recorded
+from provenance.store.checkpoints import StoredCheckpoint, checkpoints
+from provenance.store.store import Store
+
+from .offline_verify import FORMAT, KEY_LINE
+
+
+def blobs_of(store: Store) -> BlobStore:
+    """The store's attached files (``store.blobs``: same API as :class:`BlobStore`)."""
+    blobs: BlobStore = store.blobs
+    return blobs
+
+
+def _blob_bytes(blobs: BlobStore, digest: str, size: int) -> bytes:
+    """An attached file's bytes, re-hashed on the way out (``extract`` refuses altered ones)."""
+    status = blobs.check(digest, size)
+    if status != "ok":
+        raise StoreError(f"attachment {digest[:12]} is {status} in the store")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / digest
+        blobs.extract(digest, out)
+        return out.read_bytes()
+
+
+def _depends_on(store: Store, rec: Recorded) -> set[str]:
+    """The subjects a statement rests on: its author, what it refers to, what its body names."""
+    body = rec.statement.body.model_dump(mode="json", exclude_none=True)
+    kind = rec.statement.kind
+    subjects = {rec.statement.author}
+    statements = list(rec.statement.payload.refs)
+    if kind in ("finding.asserted", "finding.revised"):
+        subjects.update(body["evidence"])
+    if kind in ("challenge.raised", "trace.requested"):
+        target = body["target"]
+        if target["type"] in ("assessment", "component"):
+            statements.append(target["id"])
+        else:
+            subjects.add(target["id"])
+    for row in store.index_rows(statements).values():
+        subjects.add(row.subject_id)
+    return subjects
+
+
+def closure(store: Store, subject: str, position: int) -> dict[str, list[Recorded]]:
+    """Every subject record the bundle of ``subject`` as of ``position`` must hold (§3)."""
+    records = store.subject_records(subject, as_of=position)
+    if not records:
+        raise StoreError(f"no subject {subject!r} in this store as of position {position}")
+    todo = [subject, *challenge_ids(StoreSource(store), subject, records, position)]
+    found: dict[str, list[Recorded]] = {}
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        found[current] = store.subject_records(current, as_of=position)
+        for rec in found[current]:
+            todo.extend(s for s in _depends_on(store, rec) if s not in found)
+    return found
+
+
+def choose_checkpoint(store: Store, position: int) -> StoredCheckpoint:
+    """The smallest checkpoint that covers ``position``; of those, the most cosigned, latest."""
+    covering = [c for c in checkpoints(store) if c.size > position]
+    if not covering:
+        raise StoreError(
+            f"no signed checkpoint covers position {position}: run 'prov log checkpoint'"
+        )
+    smallest = min(c.size for c in covering)
+    return max(
+        (c for c in covering if c.size == smallest), key=lambda c: (len(c.cosignatures), c.id)
+    )
+
+
+def full_note(cp: StoredCheckpoint) -> str:
+    """A stored checkpoint's note with its witnesses' cosignature lines."""
+    return cp.note + "".join(line for _, _, line, _ in cp.cosignatures)
+
+
+def _transitions(store: Store, cp: StoredCheckpoint) -> list[dict[str, Any]]:
+    """The log-key transitions up to the checkpoint, each with its consistency proof (§2.3)."""
+    steps = []
+    for stored in checkpoints(store):
+        text, _ = parse_note(stored.note)
+        if stored.size > cp.size or not any(
+            line.startswith(KEY_LINE) for line in Checkpoint.parse(text).extensions
+        ):
+            continue
+        proof = store.log_consistency(stored.size, cp.size) if stored.size < cp.size else []
+        steps.append(
+            {
+                "checkpoint": stored.note,
+                "consistency": [base64.b64encode(h).decode() for h in proof],
+            }
+        )
+    return steps
+
+
+def _attachments(store: Store, records: list[Recorded], with_content: bool) -> list[Any]:
+    out: dict[str, dict[str, Any]] = {}
+    blobs = blobs_of(store)
+    for rec in records:
+        if rec.statement.kind != "evidence.attached":
+            continue
+        body = rec.statement.body.model_dump(mode="json")
+        digest, size = body["digest"], body["size"]
+        item: dict[str, Any] = {"digest": digest, "size": size}
+        if with_content:
+            item["content"] = base64.b64encode(_blob_bytes(blobs, digest, size)).decode()
+        out[digest] = item
+    return [out[d] for d in sorted(out)]
+
+
+def export_bundle(
+    store: Store, subject: str, as_of: int | None = None, *, with_attachments: bool = False
+) -> dict[str, Any]:
+    """The bundle of ``subject`` as of a position (default: the whole store), as a JSON object.
+
+    Raises:
+        StoreError: no such subject then, no log key, or no checkpoint covering the position.
+    """
+    origin, vkey = store.meta.get("log_origin"), store.meta.get("log_vkey")
+    if origin is None or vkey is None:
+        raise StoreError("this store has no log key: run 'prov log init --origin ORIGIN'")
+    position = store.size() - 1 if as_of is None else as_of
+    records = sorted(
+        (rec for recs in closure(store, subject, position).values() for rec in recs),
+        key=lambda r: r.position,
+    )
+    cp = choose_checkpoint(store, position)
+    note = full_note(cp)
+    statements = []
+    for rec in records:
+        proof = format_tlog_proof(rec.position, store.log_inclusion(rec.position, cp.size), note)
+        statements.append(
+            {
+                "position": rec.position,
+                "subject": rec.subject,
+                "version": rec.version,
+                "received_at": rec.received_at,
+                "entry": rec.envelope.raw.decode("ascii"),
+                "proof": proof.removesuffix(note),
+            }
+        )
+    return {
+        "bundle": FORMAT,
+        "subject": subject,
+        "as_of": {
+            "position": position,
+            "received_at": store.index_range(position, 1)[0].received_at,
+        },
+        "log": {"origin": origin, "vkey": vkey, "root_key_id": store.root_key_id},
+        "checkpoint": note,
+        "key_transitions": _transitions(store, cp),
+        "statements": statements,
+        "attachments": _attachments(store, records, with_attachments),
+    }
+
+
+def encode_bundle(bundle: dict[str, Any]) -> bytes:
+    """The bundle's bytes: sorted members, one-space indent, UTF-8, final newline (§2)."""
+    return (json.dumps(bundle, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def write_atomically(data: bytes, out: Path, *, force: bool = False) -> None:
+    """Write ``out`` through a temporary file beside it, so it appears only when complete."""
+    if out.exists() and not force:
+        raise InputError(f"{out} exists; pass --force to replace it")
+    if out.is_dir():
+        raise InputError(f"{out} is a directory")
+    directory = out.parent if str(out.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"directory {directory} does not exist")
+    fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, out)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
