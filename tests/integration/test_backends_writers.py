@@ -393,3 +393,81 @@ def test_refused_statement_writes_nothing(world: World) -> None:
     with pytest.raises(StatementRejected):
         world.store.append(_marking(world, "alice", "missing", "x"))
     assert world.counts() == before
+
+
+# -- moving a store between backends ----------------------------------------------------
+
+
+def _log_of(store_dir: Path | str) -> dict[str, Any]:
+    """Everything a copy must keep: leaves, receipt times, roots, checkpoints, settings."""
+    from provenance.store.checkpoints import checkpoints
+
+    with Store.open(store_dir) as store:
+        size = store.size()
+        return {
+            "leaves": [(r.envelope.raw, r.received_at, r.version) for r in store.iter_records()],
+            "roots": [store.log_root(n) for n in range(1, size + 1)],
+            "checkpoints": [(c.size, c.root, c.note, c.cosignatures) for c in checkpoints(store)],
+            "meta": {k: v for k, v in store.meta.items() if k != "format"},
+        }
+
+
+@pytest.mark.postgres_only
+def test_prov_copy_round_trips_the_demo_store(
+    demo: Any, new_store: Callable[[str], Path | str], tmp_path: Path, backend: str
+) -> None:
+    from click.testing import CliRunner
+
+    from provenance.authoring import sign_statement
+    from provenance.keys import KeyRing
+    from provenance.store.checkpoints import sign_checkpoint
+    from provenance_cli.main import cli
+
+    start = demo.copy(tmp_path)  # with two signed checkpoints, one at an earlier size
+    log_key = KeyRing(demo.keys_dir).load("root-log")
+    with Store.open(start) as store:
+        sign_checkpoint(store, log_key)
+        analyst = KeyRing(demo.keys_dir).load("analyst")
+        author = store.actor_for_key(analyst.key_id)
+        assert author is not None
+        body = {"item_kind": "other", "title": "Registered after the first checkpoint"}
+        store.append(
+            sign_statement(
+                analyst, kind="evidence.registered", subject="item-late", author=author, body=body
+            )
+        )
+        sign_checkpoint(store, log_key)
+    on_pg, back = new_store("copy"), tmp_path / "back"
+    for source, target in ((start, on_pg), (on_pg, back)):
+        result = CliRunner().invoke(cli, ["copy", "--from", str(source), "--to", str(target)])
+        assert result.exit_code == 0, result.output
+        assert "same as the source's" in result.output
+    original = _log_of(start)
+    assert len(original["checkpoints"]) == 2
+    assert _log_of(on_pg) == original
+    assert _log_of(back) == original
+    for where in (on_pg, back):
+        with Store.open(where) as store:
+            _audit_ok(store)
+    # A target that holds a store is refused, and left as it was.
+    again = CliRunner().invoke(cli, ["copy", "--from", str(start), "--to", str(on_pg)])
+    assert again.exit_code == 2 and "a store already exists" in again.output
+    assert _log_of(on_pg) == original
+
+
+def test_a_copy_that_fails_leaves_nothing(
+    world: World, new_store: Callable[[str], Path | str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance.store import copy as copy_module
+
+    for i in range(5):
+        world.evidence(f"item-{i}")
+    target = new_store("target")
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise StoreError("the target refused a blob")
+
+    monkeypatch.setattr(copy_module, "_copy_blobs", refuse)
+    with pytest.raises(StoreError, match="refused a blob"):
+        copy_module.copy_store(world.store, target)
+    assert not Store.exists(target)
