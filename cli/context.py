@@ -141,6 +141,14 @@ def open_store(store_dir: Location | Path | str) -> Store:
     """Open the store and bring its views up to date."""
     store = Store.open(store_dir)
     store.views.catch_up()
+    if store.views.read_only:
+        lag = store.views.lag()
+        if lag:
+            click.echo(
+                f"warning: the views lag {lag} statement(s) behind the record and this "
+                "connection may not update them; a writer's next command will",
+                err=True,
+            )
     store.catch_up_on_close = True
     return store
 

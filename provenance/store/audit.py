@@ -254,6 +254,11 @@ class _Auditor:
         if self.start > 0:
             for row in self._index_rows(self.start):
                 return row.notification_id
+            # Nothing after the trusted checkpoint: any event after its last
+            # statement's is one the index does not know.
+            last = self.store.index_range(self.start - 1, 1)
+            if last:
+                return last[0].notification_id + 1
         return 1
 
     def _received_before(self, position: int) -> str:

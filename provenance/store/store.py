@@ -584,6 +584,13 @@ class Store:
             except (OperationalError, InterfaceError) as e:
                 self._frontier = None
                 raise StoreError(_lost(self.location, e)) from None
+            except PersistenceError as e:
+                if "permission denied" not in str(e):
+                    raise
+                raise StoreError(
+                    f"this connection may not append to the store at {self.location} "
+                    f"({' '.join(str(e).split())}): nothing was written"
+                ) from None
             except IntegrityError:
                 # The statement is already stored, or another writer appended
                 # to this subject between our version read and our insert.

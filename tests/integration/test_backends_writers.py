@@ -471,3 +471,21 @@ def test_a_copy_that_fails_leaves_nothing(
     with pytest.raises(StoreError, match="refused a blob"):
         copy_module.copy_store(world.store, target)
     assert not Store.exists(target)
+
+
+def test_verify_since_a_checkpoint_of_the_whole_store_is_clean(world: World) -> None:
+    from provenance.store.audit import Trusted
+
+    world.evidence("item-1")
+    size = world.store.size()
+    report = audit(world.store, since=Trusted(size, world.store.log_root(size)))
+    assert report.ok, [p.describe() for p in report.problems]
+    # An event slipped in after the trusted checkpoint, behind the store's back, is still seen.
+    with raw_db(world.store_dir) as db:
+        db.execute(
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, ?, ?)",
+            ("item-1", 2, "provenance.store.events:StatementRecorded", b"{}"),
+        )
+    report = audit(world.store, since=Trusted(size, world.store.log_root(size)))
+    assert [p.message for p in report.problems] == ["stored event has no index entry"]
