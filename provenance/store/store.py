@@ -584,13 +584,6 @@ class Store:
             except (OperationalError, InterfaceError) as e:
                 self._frontier = None
                 raise StoreError(_lost(self.location, e)) from None
-            except PersistenceError as e:
-                if "permission denied" not in str(e):
-                    raise
-                raise StoreError(
-                    f"this connection may not append to the store at {self.location} "
-                    f"({' '.join(str(e).split())}): nothing was written"
-                ) from None
             except IntegrityError:
                 # The statement is already stored, or another writer appended
                 # to this subject between our version read and our insert.
@@ -604,6 +597,13 @@ class Store:
                         f"subject {statement.subject} already exists"
                     ) from None
                 time.sleep(0.001 * (attempt + 1))
+            except PersistenceError as e:
+                if "permission denied" not in str(e):
+                    raise
+                raise StoreError(
+                    f"this connection may not append to the store at {self.location} "
+                    f"({' '.join(str(e).split())}): nothing was written"
+                ) from None
         raise StatementRejected(f"statement {sid[:12]} could not be appended: too much contention")
 
     def _insert(self, raw: bytes, envelope: env.Envelope, statement: Statement) -> Receipt:

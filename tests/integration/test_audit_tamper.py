@@ -1,6 +1,7 @@
-"""`prov verify` against stores damaged behind the store's back with the sqlite3 module.
+"""`prov verify` against stores damaged behind the store's back with the database driver.
 
-Each test copies the demo store, edits ``prov.sqlite`` directly, and checks that
+Each test copies the demo store (to a directory on SQLite, to a fresh schema on
+PostgreSQL), edits its tables directly (sqlite3 or psycopg), and checks that
 ``prov verify`` exits 1, names the damaged statement (position, subject, version)
 on a FAIL line, and prints no traceback.
 
@@ -12,9 +13,8 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,14 +22,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import Demo
+from conftest import Demo, RawDB, raw_db
 
 from provenance import demo as case
 from provenance.authoring import sign_statement
 from provenance.envelope import parse_envelope
 from provenance.keys import KeyRing
-from provenance.store import DB_NAME
 from provenance_cli.main import cli
+
+BACKENDS = ("sqlite", "postgres")
 
 SUBJECT = case.CENTRAL_FINDING
 VERSION = 2
@@ -46,21 +47,32 @@ class Row:
 
 
 @pytest.fixture
-def store_dir(demo: Demo, tmp_path: Path) -> Path:
-    """A private copy of the demo store, to damage."""
-    return demo.copy(tmp_path)
+def store_dir(demo: Demo, new_store: Callable[[str], Path | str]) -> Path | str:
+    """A private copy of the demo store on the test's backend, to damage."""
+    return demo.copy_to(new_store("store"))
 
 
 @contextmanager
-def db(store_dir: Path) -> Iterator[sqlite3.Connection]:
-    """A raw connection to the store's file; commits on leaving."""
-    with closing(sqlite3.connect(store_dir / DB_NAME)) as con:
+def db(store_dir: Path | str) -> Iterator[RawDB]:
+    """A raw connection to the store's database; commits on leaving."""
+    with raw_db(store_dir) as con:
         yield con
-        con.commit()
 
 
-def raw_counts(store_dir: Path) -> tuple[int, int]:
-    """Event rows and distinct subjects, counted with sqlite3 directly."""
+def table_columns(con: RawDB, table: str) -> list[str]:
+    """The columns of a table, in their order."""
+    if con.postgres:
+        found = con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        ).fetchall()
+        return [r[0] for r in found]
+    return [r[1] for r in con.execute(f"PRAGMA table_info({table})").fetchall()]
+
+
+def raw_counts(store_dir: Path | str) -> tuple[int, int]:
+    """Event rows and distinct subjects, counted with the database driver directly."""
     with db(store_dir) as con:
         row = con.execute(
             "SELECT COUNT(*), COUNT(DISTINCT originator_id) FROM stored_events"
@@ -68,7 +80,7 @@ def raw_counts(store_dir: Path) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def target(store_dir: Path, subject: str = SUBJECT, version: int = VERSION) -> Row:
+def target(store_dir: Path | str, subject: str = SUBJECT, version: int = VERSION) -> Row:
     """The index row of ``subject`` at ``version``."""
     with db(store_dir) as con:
         found = con.execute(
@@ -80,7 +92,7 @@ def target(store_dir: Path, subject: str = SUBJECT, version: int = VERSION) -> R
     return Row(int(found[0]), str(found[1]), int(found[2]))
 
 
-def get_state(store_dir: Path, subject: str = SUBJECT, version: int = VERSION) -> bytes:
+def get_state(store_dir: Path | str, subject: str = SUBJECT, version: int = VERSION) -> bytes:
     """The raw state column of one event row."""
     with db(store_dir) as con:
         found = con.execute(
@@ -91,7 +103,7 @@ def get_state(store_dir: Path, subject: str = SUBJECT, version: int = VERSION) -
 
 
 def set_state(
-    store_dir: Path, state: bytes, subject: str = SUBJECT, version: int = VERSION
+    store_dir: Path | str, state: bytes, subject: str = SUBJECT, version: int = VERSION
 ) -> None:
     """Overwrite the raw state column of one event row."""
     with db(store_dir) as con:
@@ -114,7 +126,7 @@ def field_start(state: bytes, name: bytes) -> int:
     return state.index(marker) + len(marker)
 
 
-def verify(store_dir: Path, *args: str) -> Result:
+def verify(store_dir: Path | str, *args: str) -> Result:
     """Run `prov verify` in-process."""
     return CliRunner().invoke(cli, ["verify", "--store", str(store_dir), *args])
 
@@ -150,28 +162,28 @@ def _where(row: Row) -> tuple[str, str, str]:
 # -- clean ----------------------------------------------------------------------
 
 
-def test_clean_store_verifies(demo: Demo) -> None:
+def test_clean_store_verifies(store_dir: Path | str) -> None:
     """The untouched demo store verifies: exit 0, OK, no FAIL lines."""
-    result = verify(demo.store_dir)
+    result = verify(store_dir)
     assert_no_traceback(result)
     assert result.exit_code == 0, result.output
     assert "FAIL " not in result.output
     assert result.output.strip().endswith("OK")
-    statements, subjects = raw_counts(demo.store_dir)
+    statements, subjects = raw_counts(store_dir)
     assert f"{statements} statements on {subjects} subjects" in result.output
 
 
-def test_clean_store_verifies_as_json(demo: Demo) -> None:
+def test_clean_store_verifies_as_json(store_dir: Path | str) -> None:
     """--json on a clean store says ok with no problems."""
-    result = verify(demo.store_dir, "--json")
+    result = verify(store_dir, "--json")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert report["ok"] is True
     assert report["problems"] == []
-    assert (report["statements"], report["subjects"]) == raw_counts(demo.store_dir)
+    assert (report["statements"], report["subjects"]) == raw_counts(store_dir)
 
 
-def test_target_is_in_the_middle(store_dir: Path) -> None:
+def test_target_is_in_the_middle(store_dir: Path | str) -> None:
     """The damaged row sits in the middle of its subject's history and of the store."""
     row = target(store_dir)
     last = target(store_dir, SUBJECT, 4)
@@ -184,7 +196,7 @@ def test_target_is_in_the_middle(store_dir: Path) -> None:
 # -- (a) to (g) ---------------------------------------------------------------------
 
 
-def test_flipped_byte_in_base64_payload_is_reported(store_dir: Path) -> None:
+def test_flipped_byte_in_base64_payload_is_reported(store_dir: Path | str) -> None:
     """(a) One character of the stored base64 payload changed: the payload no longer
     hashes to the indexed statement id."""
     row = target(store_dir)
@@ -193,7 +205,7 @@ def test_flipped_byte_in_base64_payload_is_reported(store_dir: Path) -> None:
     assert_names(verify(store_dir), *_where(row))
 
 
-def test_flipped_byte_in_signature_is_reported(store_dir: Path) -> None:
+def test_flipped_byte_in_signature_is_reported(store_dir: Path | str) -> None:
     """(b) One character of the stored signature changed: the signature check fails."""
     row = target(store_dir)
     state = get_state(store_dir)
@@ -202,7 +214,7 @@ def test_flipped_byte_in_signature_is_reported(store_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["first byte", "a quote", "last byte"])
-def test_flipped_byte_that_breaks_the_json_is_reported(store_dir: Path, where: str) -> None:
+def test_flipped_byte_that_breaks_the_json_is_reported(store_dir: Path | str, where: str) -> None:
     """(c) A byte changed so the envelope is no longer JSON: reported as damaged."""
     row = target(store_dir)
     state = bytearray(get_state(store_dir))
@@ -212,7 +224,7 @@ def test_flipped_byte_that_breaks_the_json_is_reported(store_dir: Path, where: s
     assert_names(verify(store_dir), *_where(row))
 
 
-def test_deleted_event_row_is_reported_with_the_gap(store_dir: Path) -> None:
+def test_deleted_event_row_is_reported_with_the_gap(store_dir: Path | str) -> None:
     """(d) The event row of version 2 deleted (its index row kept): the indexed statement
     is reported missing, and the subject's history has a gap at version 2."""
     row = target(store_dir)
@@ -226,7 +238,7 @@ def test_deleted_event_row_is_reported_with_the_gap(store_dir: Path) -> None:
     assert_names(result, f"subject {SUBJECT}", "gap", f"version {VERSION}")
 
 
-def test_deleted_event_and_index_rows_are_reported(store_dir: Path) -> None:
+def test_deleted_event_and_index_rows_are_reported(store_dir: Path | str) -> None:
     """(e) Both the event row and its index row deleted: the version gap and the missing
     position are still reported."""
     row = target(store_dir)
@@ -241,7 +253,7 @@ def test_deleted_event_and_index_rows_are_reported(store_dir: Path) -> None:
     assert_names(result, "dense", str(row.position))
 
 
-def test_changed_topic_is_reported(store_dir: Path) -> None:
+def test_changed_topic_is_reported(store_dir: Path | str) -> None:
     """(f) The topic column of one event row changed."""
     row = target(store_dir)
     with db(store_dir) as con:
@@ -266,7 +278,7 @@ def _forged_assessment(demo: Demo, tmp_path: Path) -> bytes:
     )
 
 
-def test_forged_row_is_reported(demo: Demo, store_dir: Path, tmp_path: Path) -> None:
+def test_forged_row_is_reported(demo: Demo, store_dir: Path | str, tmp_path: Path) -> None:
     """(g) The row replaced by a validly signed envelope from an unregistered key."""
     row = target(store_dir)
     set_state(store_dir, _forged_assessment(demo, tmp_path))
@@ -274,7 +286,7 @@ def test_forged_row_is_reported(demo: Demo, store_dir: Path, tmp_path: Path) -> 
 
 
 def test_forged_row_with_a_matching_index_is_reported(
-    demo: Demo, store_dir: Path, tmp_path: Path
+    demo: Demo, store_dir: Path | str, tmp_path: Path
 ) -> None:
     """(g') The forger also rewrites the index so the payload hash matches: the signature
     check against the author's registered key still fails."""
@@ -293,7 +305,7 @@ def test_forged_row_with_a_matching_index_is_reported(
 # -- more damage -------------------------------------------------------------------
 
 
-def test_swapped_rows_are_reported(store_dir: Path) -> None:
+def test_swapped_rows_are_reported(store_dir: Path | str) -> None:
     """Two assessments' rows swapped: both are reported as altered."""
     v2, v3 = target(store_dir, SUBJECT, 2), target(store_dir, SUBJECT, 3)
     s2, s3 = get_state(store_dir, SUBJECT, 2), get_state(store_dir, SUBJECT, 3)
@@ -304,14 +316,14 @@ def test_swapped_rows_are_reported(store_dir: Path) -> None:
     assert_names(result, f"position {v3.position}", f"version {3}")
 
 
-def test_changed_root_key_pin_is_reported(store_dir: Path) -> None:
+def test_changed_root_key_pin_is_reported(store_dir: Path | str) -> None:
     """The pinned root key id changed: position 0 no longer registers the root key."""
     with db(store_dir) as con:
         con.execute("UPDATE prov_meta SET value = ? WHERE key = 'root_key_id'", ("0" * 64,))
     assert_names(verify(store_dir), "position 0")
 
 
-def test_signature_respelled_with_nonzero_pad_bits_is_reported(store_dir: Path) -> None:
+def test_signature_respelled_with_nonzero_pad_bits_is_reported(store_dir: Path | str) -> None:
     """The stored signature's base64 re-spelled (same 64 bytes, non-zero pad bits): the
     stored bytes were altered, so verify must not call the record intact."""
     row = target(store_dir)
@@ -334,7 +346,7 @@ def test_signature_respelled_with_nonzero_pad_bits_is_reported(store_dir: Path) 
     [b"[" * 100_000, b'{"payload":' + b"1" * 5000 + b"}"],
     ids=["deeply nested JSON", "5000-digit integer"],
 )
-def test_pathological_state_is_reported_not_crashed_on(store_dir: Path, state: bytes) -> None:
+def test_pathological_state_is_reported_not_crashed_on(store_dir: Path | str, state: bytes) -> None:
     """A row replaced by JSON that Python's parser cannot take (recursion limit, integer
     digit limit) is reported as damaged, like any other broken row."""
     row = target(store_dir)
@@ -343,7 +355,7 @@ def test_pathological_state_is_reported_not_crashed_on(store_dir: Path, state: b
 
 
 def test_inserted_actor_registration_by_a_non_admin_is_reported(
-    demo: Demo, store_dir: Path, tmp_path: Path
+    demo: Demo, store_dir: Path | str, tmp_path: Path
 ) -> None:
     """A row inserted directly in which a non-admin (the field team, with its real key)
     registers a new actor: the store would have refused it, and verify names it."""
@@ -366,16 +378,17 @@ def test_inserted_actor_registration_by_a_non_admin_is_reported(
     }
     with db(store_dir) as con:
         topic = con.execute("SELECT topic FROM stored_events LIMIT 1").fetchone()[0]
-        cur = con.execute(
+        notification_id = "notification_id" if con.postgres else "rowid"  # SQLite: the rowid
+        values["notification_id"] = con.execute(
             "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
-            "VALUES (?, ?, ?, ?)",
+            f"VALUES (?, ?, ?, ?) RETURNING {notification_id}",
             ("mallory", 1, topic, raw),
-        )
-        values["notification_id"] = cur.lastrowid
+        ).fetchone()[0]
         values["position"] = con.execute(
             "SELECT MAX(position) + 1 FROM statement_index"
         ).fetchone()[0]
-        columns = [r[1] for r in con.execute("PRAGMA table_info(statement_index)")]
+        columns = table_columns(con, "statement_index")
+        assert set(columns) == set(values)
         con.execute(
             f"INSERT INTO statement_index ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})",
@@ -387,7 +400,7 @@ def test_inserted_actor_registration_by_a_non_admin_is_reported(
 # -- --json ---------------------------------------------------------------------------
 
 
-def test_verify_json_lists_problems_with_positions(store_dir: Path) -> None:
+def test_verify_json_lists_problems_with_positions(store_dir: Path | str) -> None:
     """--json on a damaged store parses, says not ok, and locates each problem."""
     row = target(store_dir)
     with db(store_dir) as con:

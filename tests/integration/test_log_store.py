@@ -4,20 +4,22 @@ Leaf ``i`` is the statement at position ``i`` and its entry the stored
 envelope bytes, so every root the store reports must equal the reference
 ``naive_root`` over those leaves, and every proof it produces must verify with
 :mod:`provenance.log.proof`. The nodes are persisted: a reopened store
-rehashes nothing, and a proof costs O(log n) node reads.
+rehashes nothing, and a proof costs O(log n) node reads. Every test runs on
+SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from conftest import World, make_world, raw_count
+from conftest import World, drop_schema, make_world, pg_schema_url, raw_count
 
 import provenance.log.merkle as merkle
 import provenance.store.logtable as logtable
@@ -26,6 +28,8 @@ from provenance.log.merkle import leaf_hash, naive_root
 from provenance.log.proof import verify_consistency, verify_inclusion
 from provenance.store import Store
 from provenance.store.logtable import LogTree
+
+BACKENDS = ("sqlite", "postgres")
 
 BIG = 1000
 T = TypeVar("T")
@@ -87,13 +91,36 @@ def forty(world: World) -> World:
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A store of exactly BIG statements, built once for the module, then closed."""
-    world = make_world(tmp_path_factory.mktemp("big"))
-    _grow(world, BIG - world.store.size())
-    assert world.store.size() == BIG
-    world.store.close()
-    yield world.store_dir
+def big_stores(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str], Path | str]]:
+    """``get(backend)``: a store of exactly BIG statements on that backend, built once for
+    the module (on first use), then closed; PostgreSQL schemas are dropped at the end."""
+    built: dict[str, Path | str] = {}
+    schemas: list[str] = []
+
+    def get(backend: str) -> Path | str:
+        if backend not in built:
+            location: Path | str | None = None
+            if backend == "postgres":
+                schemas.append(f"t_big_{uuid.uuid4().hex[:12]}")
+                location = pg_schema_url(schemas[-1])
+            world = make_world(tmp_path_factory.mktemp(f"big-{backend}"), location)
+            _grow(world, BIG - world.store.size())
+            assert world.store.size() == BIG
+            world.store.close()
+            built[backend] = world.store_dir
+        return built[backend]
+
+    yield get
+    for schema in schemas:
+        drop_schema(schema)
+
+
+@pytest.fixture
+def big(backend: str, big_stores: Callable[[str], Path | str]) -> Path | str:
+    """The BIG store of the test's backend."""
+    return big_stores(backend)
 
 
 # -- leaves and roots ---------------------------------------------------------------------
@@ -112,10 +139,8 @@ def test_roots_equal_the_reference_for_every_size(forty: World) -> None:
 def test_leaf_entry_is_the_stored_envelope(forty: World) -> None:
     """The level-0 node of position i is SHA-256(0x00 || stored envelope of statement i)."""
     for record in forty.store.iter_records():
-        with forty.store.recorder.datastore.transaction(commit=False) as c:
-            from provenance.store.tables import Tx
-
-            node = LogTree(Tx(c)).node(0, record.position)
+        with forty.store.transaction(commit=False) as tx:
+            node = LogTree(tx).node(0, record.position)
         assert node == leaf_hash(record.envelope.raw)
 
 
@@ -137,7 +162,7 @@ def test_every_inclusion_and_consistency_proof_verifies(forty: World) -> None:
         verify_consistency(7, 40, forty.store.log_consistency(6, 40), roots[7], roots[40])
 
 
-def test_random_proofs_on_a_big_store_verify(big: Path) -> None:
+def test_random_proofs_on_a_big_store_verify(big: Path | str) -> None:
     """Random (index, size) and (old, new) pairs on the 1000-statement store verify."""
     rng = random.Random(6962)
     with Store.open(big) as store:
@@ -200,7 +225,9 @@ def test_reopened_store_gives_the_same_roots_without_rehashing(
     assert counter.calls == 1
 
 
-def test_a_proof_costs_logarithmic_node_reads(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_proof_costs_logarithmic_node_reads(
+    big: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On a store of 1000, a root, an inclusion or a consistency proof reads O(log n) nodes."""
     counter = Counter()
     monkeypatch.setattr(LogTree, "node", counter.wrap(LogTree.node))

@@ -2,24 +2,47 @@
 
 Every refusal is checked with ``world.refuses``, which also proves that nothing
 was written: store.size() and the raw row counts of stored_events and
-statement_index are the same before and after.
+statement_index are the same before and after. Every test runs on SQLite and on
+PostgreSQL.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ISSUED_AT, ORG, World
+from conftest import ISSUED_AT, ORG, World, is_pg, raw_db
 
 from provenance.authoring import init_store, sign_statement
 from provenance.errors import InputError, StatementRejected, StoreError
 from provenance.keys import KeyRing, SigningKey
 from provenance.store import DB_NAME, Store
+
+BACKENDS = ("sqlite", "postgres")
+
+NewStore = Callable[[str], Path | str]
+
+
+def _left_behind(where: Path | str) -> list[str]:
+    """What a store location holds of a store: the database files (SQLite), or every
+    relation, function and type in the schema (PostgreSQL)."""
+    if not is_pg(where):
+        return sorted(p.name for p in Path(where).glob(f"{DB_NAME}*"))
+    schema = str(where).partition("?schema=")[2]
+    with raw_db(where) as db:
+        found = db.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = ? UNION ALL "
+            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = ? UNION ALL "
+            "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = ?",
+            (schema, schema, schema),
+        ).fetchall()
+    return sorted(r[0] for r in found)
 
 
 def _evidence_body(title: str = "Item") -> dict[str, Any]:
@@ -109,47 +132,54 @@ GENESIS_CASES: dict[str, tuple[Callable[[SigningKey, SigningKey], bytes], str]] 
 
 @pytest.mark.parametrize("make, message", GENESIS_CASES.values(), ids=GENESIS_CASES.keys())
 def test_bad_genesis_is_refused_and_leaves_no_store(
-    tmp_path: Path, make: Callable[[SigningKey, SigningKey], bytes], message: str
+    tmp_path: Path,
+    new_store: NewStore,
+    make: Callable[[SigningKey, SigningKey], bytes],
+    message: str,
 ) -> None:
     """Store.create accepts only the organisation registering the root key, signed by it;
     a refused genesis leaves no database behind."""
     ring = KeyRing(tmp_path / "keys")
     root, other = ring.create("root"), ring.create("other")
     genesis = make(root, other)
+    where = new_store("store")
     with pytest.raises(StatementRejected, match=message):
-        Store.create(tmp_path / "store", genesis=genesis, root_key_id=root.key_id)
-    assert not list((tmp_path / "store").glob(f"{DB_NAME}*"))
+        Store.create(where, genesis=genesis, root_key_id=root.key_id)
+    assert _left_behind(where) == []
     with pytest.raises(StoreError):
-        Store.open(tmp_path / "store")
+        Store.open(where)
 
 
-def test_genesis_must_match_the_pinned_root_key_id(tmp_path: Path) -> None:
+def test_genesis_must_match_the_pinned_root_key_id(tmp_path: Path, new_store: NewStore) -> None:
     """A well-formed genesis is refused when the store pins another root key id."""
     ring = KeyRing(tmp_path / "keys")
     root, other = ring.create("root"), ring.create("other")
+    where = new_store("store")
     with pytest.raises(StatementRejected, match="root key"):
-        Store.create(
-            tmp_path / "store", genesis=_genesis(root, registers=root), root_key_id=other.key_id
-        )
-    assert not (tmp_path / "store" / DB_NAME).exists()
+        Store.create(where, genesis=_genesis(root, registers=root), root_key_id=other.key_id)
+    assert _left_behind(where) == []
+    assert not Store.exists(where)
 
 
-def test_malformed_genesis_is_an_input_error_and_leaves_no_store(tmp_path: Path) -> None:
+def test_malformed_genesis_is_an_input_error_and_leaves_no_store(new_store: NewStore) -> None:
     """Bytes that are not an envelope cannot start a store."""
+    where = new_store("store")
     with pytest.raises(InputError):
-        Store.create(tmp_path / "store", genesis=b"{}", root_key_id="00" * 32)
-    assert not list((tmp_path / "store").glob(f"{DB_NAME}*"))
+        Store.create(where, genesis=b"{}", root_key_id="00" * 32)
+    assert _left_behind(where) == []
 
 
 @pytest.mark.parametrize("org_id, org_name", [("org", ""), ("org", "n" * 501), ("bad id", "Org")])
 def test_init_store_with_bad_organisation_fields_is_an_input_error(
-    tmp_path: Path, org_id: str, org_name: str
+    tmp_path: Path, new_store: NewStore, org_id: str, org_name: str
 ) -> None:
     """A bad organisation id or name is an InputError (bad input), and no store is made."""
     root = KeyRing(tmp_path / "keys").create("root")
+    where = new_store("store")
     with pytest.raises(InputError):
-        init_store(tmp_path / "store", root, org_id=org_id, org_name=org_name)
-    assert not (tmp_path / "store" / DB_NAME).exists()
+        init_store(where, root, org_id=org_id, org_name=org_name)
+    assert _left_behind(where) == []
+    assert not Store.exists(where)
 
 
 def test_init_store_refuses_an_existing_store(world: World) -> None:
@@ -469,13 +499,16 @@ def test_refusals_leave_every_table_unchanged(world: World, thread: dict[str, st
     """After a series of refusals every table of the database holds exactly what it held."""
 
     def dump() -> list[Any]:
-        with sqlite3.connect(world.store_dir / DB_NAME) as con:
-            tables = [
-                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        with raw_db(world.store_dir) as db:
+            if db.postgres:
+                sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            else:
+                sql = "SELECT name FROM sqlite_master WHERE type='table'"
+            tables = sorted(r[0] for r in db.execute(sql).fetchall())
+            assert {"stored_events", "statement_index", "actors", "log_nodes"} <= set(tables)
+            return [
+                (t, sorted(map(repr, db.execute(f"SELECT * FROM {t}").fetchall()))) for t in tables
             ]
-            out = [(t, sorted(map(repr, con.execute(f"SELECT * FROM {t}")))) for t in tables]
-        con.close()
-        return out
 
     before = dump()
     for attempt in (

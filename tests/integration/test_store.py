@@ -1,27 +1,28 @@
-"""The store on SQLite: opening, appending, reading back, order and persistence."""
+"""The store on SQLite and PostgreSQL: opening, appending, reading back, order and persistence."""
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import threading
-from contextlib import closing
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import World
+from conftest import World, is_pg, raw_db
 
 from provenance.errors import InputError, StoreError
 from provenance.store import DB_NAME, Store
 from provenance.store.audit import audit
 
+BACKENDS = ("sqlite", "postgres")
+
 RECEIVED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
 
-def _raw_state(store_dir: Path, subject: str, version: int) -> bytes:
-    with closing(sqlite3.connect(store_dir / DB_NAME)) as con:
-        row = con.execute(
+def _raw_state(store_dir: Path | str, subject: str, version: int) -> bytes:
+    with raw_db(store_dir) as db:
+        row = db.execute(
             "SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = ?",
             (subject, version),
         ).fetchone()
@@ -225,23 +226,59 @@ def test_create_refuses_an_existing_store(world: World) -> None:
         Store.create(world.store_dir, genesis=raw, root_key_id=world.keys["root"].key_id)
 
 
-def test_open_a_missing_store_is_a_store_error(tmp_path: Path) -> None:
+def _schema_of(url: str) -> str:
+    return url.partition("?schema=")[2]
+
+
+def _exists(where: Path | str) -> bool:
+    """Whether the directory (SQLite) or the schema (PostgreSQL) exists."""
+    if not is_pg(where):
+        return Path(where).exists()
+    with raw_db(where) as db:
+        row = db.execute(
+            "SELECT COUNT(*) FROM pg_namespace WHERE nspname = ?", (_schema_of(str(where)),)
+        ).fetchone()
+    return bool(row[0])
+
+
+def _tables(where: Path | str) -> list[str]:
+    """The tables of a database (SQLite) or a schema (PostgreSQL), sorted."""
+    with raw_db(where) as db:
+        if db.postgres:
+            sql = "SELECT tablename FROM pg_tables WHERE schemaname = ?"
+            found = db.execute(sql, (_schema_of(str(where)),)).fetchall()
+        else:
+            found = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return sorted(row[0] for row in found)
+
+
+def test_open_a_missing_store_is_a_store_error(new_store: Callable[[str], Path | str]) -> None:
     """Opening where there is no store says so, and creates nothing."""
+    where = new_store("nothing")
+    assert not _exists(where)
     with pytest.raises(StoreError, match="no store"):
-        Store.open(tmp_path / "nothing")
-    assert not (tmp_path / "nothing").exists()
+        Store.open(where)
+    assert not _exists(where)
 
 
-def test_open_a_foreign_sqlite_database_is_a_store_error(tmp_path: Path) -> None:
-    """A SQLite file that is not a provenance store is refused, not migrated."""
-    (tmp_path / "s").mkdir()
-    with closing(sqlite3.connect(tmp_path / "s" / DB_NAME)) as con:
-        con.execute("CREATE TABLE t (x)")
-        con.commit()
+def test_open_a_foreign_database_is_a_store_error(new_store: Callable[[str], Path | str]) -> None:
+    """A database (SQLite file, PostgreSQL schema) that is not a provenance store is
+    refused, not migrated."""
+    where = new_store("s")
+    if is_pg(where):
+        with raw_db(where) as db:
+            db.execute(f'CREATE SCHEMA "{_schema_of(str(where))}"')
+            db.execute("CREATE TABLE t (x INTEGER)")
+    else:
+        Path(where).mkdir()
+        with raw_db(where) as db:
+            db.execute("CREATE TABLE t (x)")
     with pytest.raises(StoreError):
-        Store.open(tmp_path / "s")
+        Store.open(where)
+    assert _tables(where) == ["t"]
 
 
+@pytest.mark.sqlite_only
 def test_open_a_file_that_is_not_sqlite_is_a_store_error(tmp_path: Path) -> None:
     """A prov.sqlite that is not a database is a StoreError, not a crash."""
     (tmp_path / "s").mkdir()
@@ -253,9 +290,8 @@ def test_open_a_file_that_is_not_sqlite_is_a_store_error(tmp_path: Path) -> None
 def test_open_a_store_of_another_schema_version_is_refused(world: World) -> None:
     """A store written by a different schema version is refused with its version named."""
     world.store.close()
-    with closing(sqlite3.connect(world.store_dir / DB_NAME)) as con:
-        con.execute("UPDATE prov_meta SET value = '99' WHERE key = 'schema_version'")
-        con.commit()
+    with raw_db(world.store_dir) as db:
+        db.execute("UPDATE prov_meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(StoreError, match="99"):
         Store.open(world.store_dir)
 

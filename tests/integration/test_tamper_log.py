@@ -2,8 +2,9 @@
 
 Every test starts from a private copy of the demo store with one checkpoint signed by the
 demo's log key (size 34, the whole store) *before* anything is touched, so the log has a
-trusted checkpoint. The test then edits ``prov.sqlite`` with the sqlite3 module (the event
-rows ``stored_events``, ``statement_index``, ``log_nodes``, ``checkpoints``) and requires
+trusted checkpoint. The test then edits the store's tables with the database driver,
+sqlite3 or psycopg (the event rows ``stored_events``, ``statement_index``, ``log_nodes``,
+``checkpoints``) and requires
 ``prov verify`` to exit 1 with a FAIL line that names where the damage is (position,
 statement, subject and version; or the checkpoint) and what was expected and found, with
 no traceback.
@@ -11,21 +12,22 @@ no traceback.
 Some forgers here are thorough: they renumber positions and notification ids and rebuild
 every log node from the new order, so that the tables agree with each other and only the
 checkpoint signed before the forgery can show it.
+
+Every test runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import Demo
+from conftest import Demo, RawDB, raw_db
 
 from provenance import demo as case
 from provenance.authoring import sign_statement
@@ -34,10 +36,12 @@ from provenance.keys import KeyRing, SigningKey
 from provenance.log.checkpoint import Checkpoint
 from provenance.log.merkle import CompactRange, leaf_hash
 from provenance.log.note import sign_note
-from provenance.store import DB_NAME, Store
+from provenance.store import Store
 from provenance.store.checkpoints import StoredCheckpoint, sign_checkpoint
 from provenance.store.logtable import node_id
 from provenance_cli.main import cli
+
+BACKENDS = ("sqlite", "postgres")
 
 SUBJECT = case.CENTRAL_FINDING
 ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -51,7 +55,7 @@ TOPIC = "provenance.store.events:StatementRecorded"
 class Signed:
     """A private copy of the demo store with a checkpoint of the whole log."""
 
-    store_dir: Path
+    store_dir: Path | str
     checkpoint: StoredCheckpoint
     log_key: SigningKey
     keys_dir: Path
@@ -77,9 +81,10 @@ class Entry:
 
 
 @pytest.fixture
-def signed(demo: Demo, tmp_path: Path) -> Signed:
-    """A copy of the demo store, with a checkpoint signed by the log key before tampering."""
-    store_dir = demo.copy(tmp_path)
+def signed(demo: Demo, new_store: Callable[[str], Path | str]) -> Signed:
+    """A copy of the demo store on the test's backend, with a checkpoint signed by the log
+    key before tampering."""
+    store_dir = demo.copy_to(new_store("store"))
     log_key = KeyRing(demo.keys_dir).load("root-log")
     with Store.open(store_dir) as store:
         checkpoint = sign_checkpoint(store, log_key)
@@ -88,14 +93,13 @@ def signed(demo: Demo, tmp_path: Path) -> Signed:
 
 
 @contextmanager
-def db(store_dir: Path) -> Iterator[sqlite3.Connection]:
-    """A raw connection to the store's file; commits on leaving."""
-    with closing(sqlite3.connect(store_dir / DB_NAME)) as con:
+def db(store_dir: Path | str) -> Iterator[RawDB]:
+    """A raw connection to the store's database; commits on leaving."""
+    with raw_db(store_dir) as con:
         yield con
-        con.commit()
 
 
-def read_entries(con: sqlite3.Connection) -> list[Entry]:
+def read_entries(con: RawDB) -> list[Entry]:
     """Every statement in position order, joined to its event row."""
     found = con.execute(
         "SELECT i.position, i.statement_id, i.subject_id, i.version, i.kind, "
@@ -106,13 +110,13 @@ def read_entries(con: sqlite3.Connection) -> list[Entry]:
     return [Entry(*r[:7], bytes(r[7])) for r in found]
 
 
-def entries(store_dir: Path) -> list[Entry]:
+def entries(store_dir: Path | str) -> list[Entry]:
     """Every statement of a store in position order."""
     with db(store_dir) as con:
         return read_entries(con)
 
 
-def entry(store_dir: Path, subject: str, version: int) -> Entry:
+def entry(store_dir: Path | str, subject: str, version: int) -> Entry:
     """The statement of ``subject`` at ``version``."""
     return next(e for e in entries(store_dir) if (e.subject, e.version) == (subject, version))
 
@@ -130,7 +134,7 @@ def b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
 
 
-def set_state(con: sqlite3.Connection, subject: str, version: int, state: bytes) -> None:
+def set_state(con: RawDB, subject: str, version: int, state: bytes) -> None:
     """Overwrite one event row's state."""
     cur = con.execute(
         "UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = ?",
@@ -151,33 +155,36 @@ def field_start(state: bytes, name: bytes) -> int:
     return state.index(marker) + len(marker)
 
 
-def delete_statement(con: sqlite3.Connection, e: Entry) -> None:
+def delete_statement(con: RawDB, e: Entry) -> None:
     """Delete a statement's event row, its index row, its leaf and every node above it."""
     con.execute(
         "DELETE FROM stored_events WHERE originator_id = ? AND originator_version = ?",
         (e.subject, e.version),
     )
     con.execute("DELETE FROM statement_index WHERE position = ?", (e.position,))
-    cur = con.execute(
-        "DELETE FROM log_nodes WHERE id IN (SELECT id FROM log_tree "
-        "WHERE (idx << level) <= ? AND ((idx + 1) << level) > ?)",
-        (e.position, e.position),
-    )
-    assert cur.rowcount >= 1
+    nodes = con.execute("SELECT id, level, idx FROM log_tree").fetchall()
+    above = [int(i) for i, level, idx in nodes if idx << level <= e.position < (idx + 1) << level]
+    assert above
+    for node in above:
+        assert con.execute("DELETE FROM log_nodes WHERE id = ?", (node,)).rowcount == 1
 
 
-def rewrite(con: sqlite3.Connection, new: list[Entry]) -> bytes:
+def rewrite(con: RawDB, new: list[Entry]) -> bytes:
     """The thorough forger: store exactly ``new``, in that order, with dense positions and
-    notification ids, and rebuild every log node from it. Returns the new root."""
+    notification ids, and rebuild every log node from it. Returns the new root.
+
+    The notification id is SQLite's rowid, PostgreSQL's ``notification_id`` column (whose
+    sequence the forger also moves on, so the store can go on appending)."""
     for table in ("stored_events", "statement_index", "log_nodes"):
         con.execute(f"DELETE FROM {table}")
+    notification_id = "notification_id" if con.postgres else "rowid"
     tree = CompactRange()
     received = ""
     for position, e in enumerate(new):
         nid = position + 1
         con.execute(
-            "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
-            "VALUES (?, ?, ?, ?, ?)",
+            f"INSERT INTO stored_events ({notification_id}, originator_id, originator_version, "
+            "topic, state) VALUES (?, ?, ?, ?, ?)",
             (nid, e.subject, e.version, TOPIC, e.state),
         )
         received = max(received, e.received_at)
@@ -188,6 +195,11 @@ def rewrite(con: sqlite3.Connection, new: list[Entry]) -> bytes:
         )
         for level, index, digest in tree.append(leaf_hash(e.state)):
             con.execute("INSERT INTO log_nodes VALUES (?, ?)", (node_id(level, index), digest))
+    if con.postgres and new:
+        con.execute(
+            "SELECT setval(pg_get_serial_sequence('stored_events', 'notification_id'), ?)",
+            (len(new),),
+        )
     return tree.root()
 
 
@@ -210,7 +222,7 @@ def entry_for(raw: bytes, position: int, version: int, received_at: str) -> Entr
 # -- running verify ----------------------------------------------------------------------------
 
 
-def verify(store_dir: Path, *args: str) -> Result:
+def verify(store_dir: Path | str, *args: str) -> Result:
     """Run `prov verify` in-process."""
     return CliRunner().invoke(cli, ["verify", "--store", str(store_dir), *args])
 
@@ -222,7 +234,7 @@ def assert_no_traceback(result: Result) -> None:
     assert "Traceback" not in result.stderr
 
 
-def fail_lines(store_dir: Path) -> list[str]:
+def fail_lines(store_dir: Path | str) -> list[str]:
     """Run verify; require exit 1, FAIL lines, a FAILED verdict and no traceback."""
     result = verify(store_dir)
     assert_no_traceback(result)

@@ -2,21 +2,21 @@
 
 Most tests use a store whose receipt clock is set by hand before each append,
 so every receipt time (and so every position a time maps to) is known.
+Every test that uses a store runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import ISSUED_AT, ORG, Demo, Prov, World
+from conftest import ISSUED_AT, ORG, Demo, Prov, World, drop_schema, pg_schema_url, raw_db
 
 from provenance.authoring import init_store
 from provenance.demo import CENTRAL_FINDING, MEETING_DAY
@@ -24,9 +24,11 @@ from provenance.errors import InputError, StoreError
 from provenance.keys import KeyRing
 from provenance.projections.dispute import dispute
 from provenance.projections.subjects import State, apply
-from provenance.store import DB_NAME, Store
+from provenance.store import Store
 from provenance.store.audit import audit
 from provenance.store.tables import Tx
+
+BACKENDS = ("sqlite", "postgres")
 
 # -- a store with a hand-set receipt clock -----------------------------------------------
 
@@ -59,20 +61,22 @@ class ClockedWorld(World):
         return self
 
 
-def make_clocked(root: Path, first: str) -> ClockedWorld:
-    """A store whose genesis statement is received at ``first``; alice and bob have keys."""
+def make_clocked(root: Path, first: str, location: Path | str | None = None) -> ClockedWorld:
+    """A store (in ``location``, default root/store) whose genesis statement is received
+    at ``first``; alice and bob have keys (in root/keys)."""
     clock = Clock(stamp(first))
     ring = KeyRing(root / "keys")
     keys = {name: ring.create(name) for name in ("root", "alice", "bob")}
+    where = root / "store" if location is None else location
     store = init_store(
-        root / "store",
+        where,
         keys["root"],
         org_id=ORG,
         org_name="The Organisation",
         issued_at=ISSUED_AT,
         clock=clock,
     )
-    return ClockedWorld(root / "store", ring, store, keys, authors={"root": ORG}, clock=clock)
+    return ClockedWorld(where, ring, store, keys, authors={"root": ORG}, clock=clock)
 
 
 def marking(text: str) -> dict[str, str]:
@@ -112,12 +116,12 @@ class Timed:
         return self.world.store
 
     @property
-    def store_dir(self) -> Path:
+    def store_dir(self) -> Path | str:
         return self.world.store_dir
 
 
-def build_timed(root: Path) -> Timed:
-    w = make_clocked(root, TIMES[0])
+def build_timed(root: Path, location: Path | str | None = None) -> Timed:
+    w = make_clocked(root, TIMES[0], location)
     ids = [w.store.index_range(0, 1)[0].statement_id]
 
     def put(receipt_of: Callable[[], Any]) -> None:
@@ -176,18 +180,71 @@ def build_timed(root: Path) -> Timed:
     return Timed(w, ids)
 
 
+class PerBackend:
+    """Module-wide stores built once per backend, on first use; closed (and their
+    PostgreSQL schemas dropped) at the end of the module."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.built: dict[tuple[str, str], Any] = {}
+        self.schemas: list[str] = []
+        self.to_close: list[Store] = []
+
+    def location(self, backend: str, name: str) -> Path | str:
+        """A place for a new store on ``backend``."""
+        if backend == "sqlite":
+            return self.tmp_path_factory.mktemp(name) / "store"
+        self.schemas.append(f"t_{name}_{uuid.uuid4().hex[:12]}")
+        return pg_schema_url(self.schemas[-1])
+
+    def get(self, backend: str, name: str, build: Callable[[], Any]) -> Any:
+        """What ``build`` made for (backend, name), building it the first time."""
+        if (backend, name) not in self.built:
+            self.built[backend, name] = build()
+        return self.built[backend, name]
+
+    def close(self) -> None:
+        for store in self.to_close:
+            store.close()
+        for schema in self.schemas:
+            drop_schema(schema)
+
+
 @pytest.fixture(scope="module")
-def timed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Timed]:
-    """The timed store, shared by the tests of this module that only read it."""
-    t = build_timed(tmp_path_factory.mktemp("timed"))
-    yield t
-    t.store.close()
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PerBackend]:
+    """The module's stores, one of each kind per backend."""
+    stores = PerBackend(tmp_path_factory)
+    yield stores
+    stores.close()
 
 
 @pytest.fixture
-def own_timed(tmp_path: Path) -> Iterator[Timed]:
+def timed(backend: str, shared: PerBackend) -> Timed:
+    """The timed store on the test's backend, shared by the tests of this module that
+    only read it."""
+
+    def build() -> Timed:
+        t = build_timed(shared.tmp_path_factory.mktemp("timed"), shared.location(backend, "timed"))
+        shared.to_close.append(t.store)
+        return t
+
+    return shared.get(backend, "timed", build)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def demo_store(backend: str, shared: PerBackend, demo: Demo) -> Path | str:
+    """The demo store on the test's backend (a copy made once on PostgreSQL), only read."""
+    if backend == "sqlite":
+        return demo.store_dir
+    return shared.get(  # type: ignore[no-any-return]
+        backend, "demo", lambda: demo.copy_to(shared.location(backend, "demo"))
+    )
+
+
+@pytest.fixture
+def own_timed(tmp_path: Path, new_store: Callable[[str], Path | str]) -> Iterator[Timed]:
     """A timed store of the test's own, to damage."""
-    t = build_timed(tmp_path)
+    t = build_timed(tmp_path, new_store("store"))
     yield t
     t.store.close()
 
@@ -366,8 +423,10 @@ def test_a_bad_diff_bound_exits_2_with_one_error_line(
 # -- receipt times never decrease ---------------------------------------------------------
 
 
-def test_receipt_times_never_go_back_even_if_the_clock_does(tmp_path: Path) -> None:
-    w = make_clocked(tmp_path, "2024-05-01T09:00:00")
+def test_receipt_times_never_go_back_even_if_the_clock_does(
+    tmp_path: Path, new_store: Callable[[str], Path | str]
+) -> None:
+    w = make_clocked(tmp_path, "2024-05-01T09:00:00", new_store("store"))
     try:
         w.at("2024-05-01T10:00:00").register("alice", w.keys["alice"])
         back = w.at("2024-04-01T00:00:00").evidence("item-1")  # the clock went back a month
@@ -395,12 +454,12 @@ def test_receipt_times_never_go_back_even_if_the_clock_does(tmp_path: Path) -> N
 def test_the_audit_reports_a_receipt_time_edited_to_go_back(own_timed: Timed, prov: Prov) -> None:
     timed = own_timed
     timed.store.close()
-    with closing(sqlite3.connect(timed.store_dir / DB_NAME)) as con:
-        con.execute(
+    with raw_db(timed.store_dir) as db:
+        changed = db.execute(
             "UPDATE statement_index SET received_at = ? WHERE position = 7",
             (stamp("2024-03-04T12:00:00"),),  # earlier than position 6's 2024-03-05T00:00
-        )
-        con.commit()
+        ).rowcount
+    assert changed == 1
     timed.world.store = Store.open(timed.store_dir)
     report = audit(timed.world.store)
     assert not report.ok
@@ -672,8 +731,10 @@ def test_history_strikes_through_a_retracted_marking(timed: Timed, prov: Prov) -
     )
 
 
-def test_history_of_the_demo_strikes_the_misread_marking(demo: Demo, prov: Prov) -> None:
-    text = prov.ok("history", "item-m2", "--store", str(demo.store_dir)).stdout
+def test_history_of_the_demo_strikes_the_misread_marking(
+    demo_store: Path | str, prov: Prov
+) -> None:
+    text = prov.ok("history", "item-m2", "--store", str(demo_store)).stdout
     struck = [line for line in text.splitlines() if line.startswith("~~")]
     assert len(struck) == 1 and "marking '23'" in struck[0] and struck[0].endswith("~~")
     assert "RETRACTED by field-team" in text
@@ -833,9 +894,9 @@ def test_position_at_reads_a_logarithmic_number_of_index_rows(
 # -- the demo -----------------------------------------------------------------------------
 
 
-def test_the_demo_dispute_on_the_meeting_day(demo: Demo) -> None:
+def test_the_demo_dispute_on_the_meeting_day(demo: Demo, demo_store: Path | str) -> None:
     ids = demo.statements
-    with Store.open(demo.store_dir) as store:
+    with Store.open(demo_store) as store:
         meeting = store.position_at(MEETING_DAY)
         assert meeting == store.index_row(ids["reaffirm"]).position  # type: ignore[union-attr]
         then = dispute(store, CENTRAL_FINDING, as_of=meeting)
@@ -868,10 +929,10 @@ def test_the_demo_dispute_on_the_meeting_day(demo: Demo) -> None:
     assert now["status"] == "reaffirmed"
 
 
-def test_the_demo_dispute_through_the_cli(demo: Demo, prov: Prov) -> None:
-    store = str(demo.store_dir)
+def test_the_demo_dispute_through_the_cli(demo: Demo, demo_store: Path | str, prov: Prov) -> None:
+    store = str(demo_store)
     out = prov.json("dispute", CENTRAL_FINDING, "--as-of", MEETING_DAY, "--store", store)
-    with Store.open(demo.store_dir) as s:
+    with Store.open(demo_store) as s:
         expected = dispute(s, CENTRAL_FINDING, as_of=s.position_at(MEETING_DAY))
     assert out == json.loads(json.dumps(expected))
     text = prov.ok("dispute", CENTRAL_FINDING, "--as-of", MEETING_DAY, "--store", store).stdout
@@ -885,8 +946,8 @@ def test_the_demo_dispute_through_the_cli(demo: Demo, prov: Prov) -> None:
     assert demo.statements["assess-auditor"][:12] in now
 
 
-def test_the_demo_finding_through_show_as_of(demo: Demo, prov: Prov) -> None:
-    store = str(demo.store_dir)
+def test_the_demo_finding_through_show_as_of(demo_store: Path | str, prov: Prov) -> None:
+    store = str(demo_store)
     before = prov.json("show", CENTRAL_FINDING, "--as-of", "2024-12-09", "--store", store)
     then = prov.json("show", CENTRAL_FINDING, "--as-of", MEETING_DAY, "--store", store)
     now = prov.json("show", CENTRAL_FINDING, "--store", store)

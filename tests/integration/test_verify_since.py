@@ -1,24 +1,30 @@
-"""`prov verify --since CHECKPOINT`: an incremental audit from a checkpoint the auditor trusts."""
+"""`prov verify --since CHECKPOINT`: an incremental audit from a checkpoint the auditor trusts.
+
+Every test runs on SQLite and on PostgreSQL.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
+from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-from conftest import Demo
+from conftest import Demo, raw_db
 
 from provenance.authoring import sign_statement
 from provenance.keys import KeyRing
 from provenance.model import bodies
-from provenance.store import DB_NAME, Store
+from provenance.store import Store
 from provenance.store.audit import Trusted, audit
 from provenance.store.checkpoints import sign_checkpoint
 from provenance_cli.main import cli
 
+BACKENDS = ("sqlite", "postgres")
 
-def _saved_checkpoint(demo: Demo, store_dir: Path, tmp_path: Path) -> Path:
+NewStore = Callable[[str], Path | str]
+
+
+def _saved_checkpoint(demo: Demo, store_dir: Path | str, tmp_path: Path) -> Path:
     """Sign a checkpoint now, as the auditor saw it, and save its note."""
     with Store.open(store_dir) as store:
         cp = sign_checkpoint(store, KeyRing(demo.keys_dir).load("root-log"))
@@ -27,7 +33,7 @@ def _saved_checkpoint(demo: Demo, store_dir: Path, tmp_path: Path) -> Path:
     return path
 
 
-def _append_one(demo: Demo, store_dir: Path, title: str) -> None:
+def _append_one(demo: Demo, store_dir: Path | str, title: str) -> None:
     key = KeyRing(demo.keys_dir).load("analyst")
     with Store.open(store_dir) as store:
         store.append(
@@ -41,12 +47,14 @@ def _append_one(demo: Demo, store_dir: Path, title: str) -> None:
         )
 
 
-def _verify(store_dir: Path, *args: str) -> Result:
+def _verify(store_dir: Path | str, *args: str) -> Result:
     return CliRunner().invoke(cli, ["verify", "--store", str(store_dir), *args])
 
 
-def test_since_checks_only_the_new_statements(demo: Demo, tmp_path: Path) -> None:
-    store_dir = demo.copy(tmp_path)
+def test_since_checks_only_the_new_statements(
+    demo: Demo, tmp_path: Path, new_store: NewStore
+) -> None:
+    store_dir = demo.copy_to(new_store("store"))
     saved = _saved_checkpoint(demo, store_dir, tmp_path)
     _append_one(demo, store_dir, "late-1")
     _append_one(demo, store_dir, "late-2")
@@ -55,48 +63,51 @@ def test_since_checks_only_the_new_statements(demo: Demo, tmp_path: Path) -> Non
     assert "verified 2 statements after checkpoint size" in result.output
 
 
-def test_since_still_checks_new_statements_in_full(demo: Demo, tmp_path: Path) -> None:
+def test_since_still_checks_new_statements_in_full(
+    demo: Demo, tmp_path: Path, new_store: NewStore
+) -> None:
     """A new statement damaged after the checkpoint is found by the incremental audit."""
-    store_dir = demo.copy(tmp_path)
+    store_dir = demo.copy_to(new_store("store"))
     saved = _saved_checkpoint(demo, store_dir, tmp_path)
     _append_one(demo, store_dir, "late")
-    with closing(sqlite3.connect(store_dir / DB_NAME)) as con:
+    with raw_db(store_dir) as con:
         (state,) = con.execute(
             "SELECT state FROM stored_events WHERE originator_id = 'item-late'"
         ).fetchone()
         state = bytes(state)
         at = state.index(b'"sig":"') + 7
         flipped = state[:at] + (b"B" if state[at : at + 1] == b"A" else b"A") + state[at + 1 :]
-        con.execute(
+        assert flipped != state
+        changed = con.execute(
             "UPDATE stored_events SET state = ? WHERE originator_id = 'item-late'", (flipped,)
-        )
-        con.commit()
+        ).rowcount
+    assert changed == 1
     result = _verify(store_dir, "--since", str(saved))
     assert result.exit_code == 1
     assert "subject item-late" in result.output
 
 
-def test_since_refuses_a_rewritten_past(demo: Demo, tmp_path: Path) -> None:
+def test_since_refuses_a_rewritten_past(demo: Demo, tmp_path: Path, new_store: NewStore) -> None:
     """If the stored log no longer folds to the trusted root, the audit says so."""
-    store_dir = demo.copy(tmp_path)
+    store_dir = demo.copy_to(new_store("store"))
     saved = _saved_checkpoint(demo, store_dir, tmp_path)
-    with closing(sqlite3.connect(store_dir / DB_NAME)) as con:
+    with raw_db(store_dir) as con:
         top = con.execute("SELECT MAX(level) FROM log_tree").fetchone()[0]
-        con.execute(
-            "UPDATE log_nodes SET hash = zeroblob(32) WHERE id IN "
+        changed = con.execute(
+            "UPDATE log_nodes SET hash = ? WHERE id IN "
             "(SELECT id FROM log_tree WHERE level = ? AND idx = 0)",
-            (top,),
-        )
-        con.commit()
+            (bytes(32), top),
+        ).rowcount
+    assert changed == 1
     result = _verify(store_dir, "--since", str(saved))
     assert result.exit_code == 1
     assert "does not extend the trusted checkpoint" in result.output
 
 
 def test_since_with_a_checkpoint_signed_by_another_key_is_refused(
-    demo: Demo, tmp_path: Path
+    demo: Demo, tmp_path: Path, new_store: NewStore
 ) -> None:
-    store_dir = demo.copy(tmp_path)
+    store_dir = demo.copy_to(new_store("store"))
     saved = _saved_checkpoint(demo, store_dir, tmp_path)
     other = KeyRing(tmp_path / "k").create("other")
     from provenance.log.note import format_verifier_key
@@ -111,8 +122,8 @@ def test_since_with_a_checkpoint_signed_by_another_key_is_refused(
     assert "Traceback" not in result.output
 
 
-def test_library_since_equals_full_audit_on_a_clean_store(demo: Demo, tmp_path: Path) -> None:
-    store_dir = demo.copy(tmp_path)
+def test_library_since_equals_full_audit_on_a_clean_store(demo: Demo, new_store: NewStore) -> None:
+    store_dir = demo.copy_to(new_store("store"))
     with Store.open(store_dir) as store:
         size, root = store.size(), store.log_root()
         _ = size

@@ -1,16 +1,21 @@
-"""Read models: always equal to a fresh replay, rebuildable, and caught up after a crash."""
+"""Read models: always equal to a fresh replay, rebuildable, and caught up after a crash.
+
+Every test runs on SQLite and on PostgreSQL.
+"""
 
 from __future__ import annotations
 
 import re
-import sqlite3
-from contextlib import closing
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from conftest import Demo, World
+from conftest import Demo, World, raw_db
 
 from provenance.errors import StoreError
-from provenance.store import DB_NAME, Store
+from provenance.store import Store
+
+BACKENDS = ("sqlite", "postgres")
 
 RECEIVED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
@@ -69,9 +74,11 @@ def test_views_equal_a_fresh_replay_for_every_subject(world: World) -> None:
     _assert_views_equal_replay(world.store)
 
 
-def test_demo_views_equal_a_fresh_replay(demo: Demo) -> None:
+def test_demo_views_equal_a_fresh_replay(
+    demo: Demo, new_store: Callable[[str], Path | str]
+) -> None:
     """The same holds for every subject of the demo case."""
-    with Store.open(demo.store_dir) as store:
+    with Store.open(demo.copy_to(new_store("store"))) as store:
         assert len(_subjects(store)) == len(store.views.subjects()) > 10
         _assert_views_equal_replay(store)
 
@@ -87,18 +94,17 @@ def test_rebuild_reproduces_the_views_exactly(world: World) -> None:
 
 
 def _drop_views(world: World) -> None:
-    """Drop every view table with the sqlite3 module, the store closed."""
+    """Drop every view table with the database driver, the store closed."""
     world.store.close()
-    with closing(sqlite3.connect(world.store_dir / DB_NAME)) as con:
-        names = [
-            r[0]
-            for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if r[0].startswith("view_")
-        ]
+    with raw_db(world.store_dir) as db:
+        if db.postgres:
+            sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        else:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        names = [r[0] for r in db.execute(sql).fetchall() if r[0].startswith("view_")]
         assert names
         for name in names:
-            con.execute(f"DROP TABLE {name}")
-        con.commit()
+            db.execute(f"DROP TABLE {name}")
     world.store = Store.open(world.store_dir)
 
 
