@@ -151,8 +151,9 @@ def export_bundle(
     cp = choose_checkpoint(store, position)
     note = full_note(cp)
     statements = []
+    proofs = store.log_inclusions([rec.position for rec in records], cp.size)
     for rec in records:
-        proof = format_tlog_proof(rec.position, store.log_inclusion(rec.position, cp.size), note)
+        proof = format_tlog_proof(rec.position, proofs[rec.position], note)
         statements.append(
             {
                 "position": rec.position,

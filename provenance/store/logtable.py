@@ -53,15 +53,24 @@ def node_at(key: int) -> tuple[int, int]:
 class LogTree:
     """Reads and writes of the log's nodes through one transaction."""
 
-    def __init__(self, tx: Tx) -> None:
+    def __init__(self, tx: Tx, cache: dict[int, bytes] | None = None) -> None:
         self.tx = tx
+        # Nodes already read in this transaction, when a caller reads many proofs
+        # (they share their upper nodes); None reads every node afresh.
+        self.cache = cache
 
     def node(self, level: int, index: int) -> bytes:
         """The hash of the perfect subtree at (level, index)."""
-        row = self.tx.one("SELECT hash FROM log_nodes WHERE id = ?", (node_id(level, index),))
+        key = node_id(level, index)
+        if self.cache is not None and key in self.cache:
+            return self.cache[key]
+        row = self.tx.one("SELECT hash FROM log_nodes WHERE id = ?", (key,))
         if row is None:
             raise StoreError(f"log node ({level}, {index}) is missing: run 'prov verify'")
-        return bytes(row[0])
+        digest = bytes(row[0])
+        if self.cache is not None:
+            self.cache[key] = digest
+        return digest
 
     def frontier(self, size: int) -> CompactRange:
         """The compact range of the first ``size`` leaves, read from the nodes."""

@@ -543,6 +543,17 @@ class Store:
         with self.transaction(commit=False) as tx:
             return LogTree(tx).inclusion(position, size)
 
+    def log_inclusions(self, positions: list[int], size: int) -> dict[int, list[bytes]]:
+        """Inclusion proofs of many statements in the tree of ``size``, read in one transaction."""
+        if not 0 < size <= self.size():
+            raise StoreError(f"no log of size {size}: the log has {self.size()} leaves")
+        bad = [p for p in positions if not 0 <= p < size]
+        if bad:
+            raise StoreError(f"no leaf {bad[0]} in a log of size {size}")
+        with self.transaction(commit=False) as tx:
+            tree = LogTree(tx, cache={})
+            return {p: tree.inclusion(p, size) for p in positions}
+
     def log_consistency(self, old: int, new: int) -> list[bytes]:
         """The consistency proof between the trees of sizes ``old`` and ``new``."""
         if not 0 < old <= new <= self.size():
