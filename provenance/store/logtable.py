@@ -83,8 +83,13 @@ class LogTree:
         caller can drop the result if the transaction rolls back).
         """
         grown = CompactRange(frontier.size, frontier.nodes)
-        for level, index, digest in grown.append(leaf_hash(entry)):
-            self.tx.run("INSERT INTO log_nodes VALUES (?, ?)", (node_id(level, index), digest))
+        nodes = grown.append(leaf_hash(entry))
+        # One statement for all the completed nodes: one round trip on PostgreSQL.
+        params: list[object] = []
+        for level, index, digest in nodes:
+            params += [node_id(level, index), digest]
+        values = ", ".join(["(?, ?)"] * len(nodes))
+        self.tx.run(f"INSERT INTO log_nodes VALUES {values}", tuple(params))
         return grown
 
     def root(self, size: int) -> RootHash:

@@ -167,7 +167,9 @@ class PgStatementRecorder(PostgresApplicationRecorder):
         in_transaction = kwargs.get("in_transaction")
         with self.datastore.get_connection() as conn, conn.transaction():
             with conn.cursor() as curs:
-                self._lock_table(curs)
+                # eventsourcing's lock_timeout setting and its EXCLUSIVE table lock,
+                # sent together: one round trip.
+                curs.execute(SQL("; ").join(self.lock_table_statements))
                 PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
                 ids = [int(row["notification_id"]) for row in curs.fetchall()]
             if in_transaction is not None:
