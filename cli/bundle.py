@@ -16,9 +16,12 @@ import click
 from provenance.bundle.export import encode_bundle, export_bundle, write_atomically
 from provenance.bundle.offline_verify import BundleError, verify_bundle
 from provenance.bundle.reader import bundle_dispute, read_bundle
+from provenance.projections.history import entries as history_entries
+from provenance.projections.subjects import fold
 
 from .context import EXIT_VERIFY_FAILED, echo_json, fail, handle_errors, json_option, store_option
 from .read import as_of_option, resolve
+from .render import render_history
 from .timeline import render_dispute
 
 
@@ -140,18 +143,33 @@ def bundle_show(file: Path, as_json: bool) -> None:
     """The dispute view of a bundle's finding, rebuilt from the bundle alone.
 
     The same view 'prov dispute FINDING --as-of POSITION' gives on the store.
-    Showing does not verify: run 'prov bundle verify' for that.
+    A bundle of another subject (an evidence item, a challenge) shows that
+    subject's state and history as of the bundle's position, as 'prov show'
+    and 'prov history' do. Showing does not verify: run 'prov bundle verify'.
 
     \b
     Example:
       prov bundle show finding.bundle.json
       prov bundle show finding.bundle.json --json
     """
-    view = bundle_dispute(read_bundle(_read(file)))
+    bundle = read_bundle(_read(file))
+    own = [r for r in bundle.records if r.subject == bundle.subject]
+    if not own:
+        fail(f"the bundle holds no statement on its subject {bundle.subject}")
+    if own[0].statement.kind == "finding.asserted":
+        view = bundle_dispute(bundle)
+        if as_json:
+            echo_json(view)
+        else:
+            click.echo(render_dispute(view))
+        return
+    state = fold(own)
+    assert state is not None
     if as_json:
-        echo_json(view)
-    else:
-        click.echo(render_dispute(view))
+        echo_json({**state, "as_of": bundle.position})
+        return
+    click.echo(f"{state['type']} {bundle.subject} as of position {bundle.position}")
+    click.echo(render_history(history_entries(own)))
 
 
 COMMANDS = [bundle_group]

@@ -70,6 +70,22 @@ def test_as_of_bundle_shows_the_record_as_it_stood(store: Path, prov: Prov, tmp_
     assert len(then["argument"]) < len(now["argument"])
 
 
+def test_bundle_of_an_evidence_item_shows_its_state_as_the_store_does(
+    store: Path, prov: Prov, tmp_path: Path
+) -> None:
+    out = tmp_path / "item.bundle.json"
+    s = str(store)
+    prov.ok("bundle", "export", "item-m3", "--as-of", "20", "--out", str(out), "--store", s)
+    prov.ok("bundle", "verify", str(out), "--vkey", vkey_of(store))
+    shown = prov.json("bundle", "show", str(out))
+    assert shown == prov.json("show", "item-m3", "--as-of", "20", "--store", s)
+    text = prov.ok("bundle", "show", str(out)).stdout
+    history = prov.ok("history", "item-m3", "--as-of", "20", "--store", s).stdout
+    assert text.startswith("evidence item-m3 as of position 20\n")
+    for line in text.splitlines()[1:]:
+        assert line in history
+
+
 def test_tampered_bundle_fails_verify_with_exit_1(store: Path, prov: Prov, tmp_path: Path) -> None:
     out = tmp_path / "b.json"
     prov.ok("bundle", "export", "item-m3", "--out", str(out), "--store", str(store))
