@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import PG_URL, World, is_pg, raw_count, raw_db, require_pg
+from conftest import PG_URL, RawDB, World, is_pg, raw_count, raw_db, require_pg
 
 from provenance.errors import StatementRejected, StoreError
 from provenance.log.merkle import leaf_hash
@@ -489,3 +489,37 @@ def test_verify_since_a_checkpoint_of_the_whole_store_is_clean(world: World) -> 
         )
     report = audit(world.store, since=Trusted(size, world.store.log_root(size)))
     assert [p.message for p in report.problems] == ["stored event has no index entry"]
+
+
+def test_a_writer_held_up_too_long_is_told_the_store_is_busy(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another connection holds the write lock past the (shortened) wait: one line, no
+    "database is locked", nothing written; once it lets go, the append goes through."""
+    from provenance.store import postgres
+
+    monkeypatch.setattr(store_module, "SQLITE_LOCK_TIMEOUT", 1)
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT", 1)
+    world.evidence("item-1")
+    raw = _marking(world, "alice", "item-1", "waits its turn")
+    world.store.close()
+    before = raw_count(world.store_dir)
+    blocker = RawDB(world.store_dir)
+    try:
+        if blocker.postgres:
+            blocker.execute("LOCK TABLE stored_events IN EXCLUSIVE MODE")
+        else:
+            blocker.con.isolation_level = None
+            blocker.execute("BEGIN IMMEDIATE")
+        with Store.open(world.store_dir) as store, pytest.raises(StoreError) as info:
+            store.append(raw)
+        message = str(info.value)
+        assert "busy" in message and "\n" not in message
+        assert "database is locked" not in message
+    finally:
+        blocker.con.rollback()
+        blocker.close()
+    assert raw_count(world.store_dir) == before
+    with Store.open(world.store_dir) as store:
+        assert not store.append(raw).duplicate
+        _audit_ok(store)
