@@ -90,13 +90,24 @@ def connect(address: PgAddress) -> psycopg.Connection[Any]:
 def has_store(address: PgAddress) -> bool:
     """Tell whether the schema at ``address`` holds a store (its ``prov_meta`` table)."""
     with connect(address) as conn:
-        row = conn.execute("SELECT to_regclass(%s)", (f"{address.schema}.prov_meta",)).fetchone()
+        try:
+            row = conn.execute(
+                "SELECT to_regclass(%s)", (f"{address.schema}.prov_meta",)
+            ).fetchone()
+        except psycopg.Error as e:
+            reason = " ".join(str(e).split())
+            raise StoreError(f"cannot use {address}: {reason}") from None
     return row is not None and row[0] is not None
 
 
 def create_schema(address: PgAddress) -> None:
     """Create the store's schema if it does not exist."""
     with connect(address) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (address.schema,)
+        ).fetchone()
+        if found is not None:
+            return
         try:
             conn.execute(
                 SQL("CREATE SCHEMA IF NOT EXISTS {}").format(psycopg.sql.Identifier(address.schema))

@@ -200,10 +200,13 @@ class Store:
                 store.clock = clock
             store.views.create_tables()
             store.append(genesis)
-        except BaseException:
+        except BaseException as e:
             if app is not None:
                 app.close()
             cls._remove(location)
+            if isinstance(e, PersistenceError | sqlite3.Error):
+                reason = " ".join(str(e).split())
+                raise StoreError(f"cannot create the store at {location}: {reason}") from e
             raise
         return store
 

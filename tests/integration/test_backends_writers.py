@@ -523,3 +523,50 @@ def test_a_writer_held_up_too_long_is_told_the_store_is_busy(
     with Store.open(world.store_dir) as store:
         assert not store.append(raw).duplicate
         _audit_ok(store)
+
+
+@pytest.mark.postgres_only
+def test_init_by_a_role_that_may_not_create_tables_is_one_line_and_leaves_nothing(
+    backend: str, new_store: Callable[[str], Path | str], tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from provenance_cli.main import cli
+
+    location = str(new_store("noperm"))
+    schema = location.rpartition("=")[2]
+    role = f"prov_noperm_{schema[-12:]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        url = location.replace("postgres@", f"{role}@")
+        keys = tmp_path / "keys"
+        args = ["init", "--org-id", "org", "--org-name", "Org", "--store", url]
+        result = CliRunner().invoke(cli, args, env={"PROV_KEYS": str(keys)})
+        assert result.exit_code == 2, result.output
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("error: cannot use postgresql://")
+        assert f"permission denied for schema {schema}" in line
+        assert not list(keys.glob("*.pem"))  # the keys made for it are gone too
+        # With USAGE but no CREATE on the schema: the tables cannot be made.
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
+        result = CliRunner().invoke(cli, args, env={"PROV_KEYS": str(keys)})
+        assert result.exit_code == 2, result.output
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("error: cannot create the store at postgresql://")
+        assert f"permission denied for schema {schema}" in line
+        assert not list(keys.glob("*.pem"))
+        with psycopg.connect(PG_URL) as admin:
+            left = admin.execute(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s",
+                (schema,),
+            ).fetchone()
+        assert left == (0,)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            admin.execute(f'DROP OWNED BY "{role}"')
+            admin.execute(f'DROP ROLE "{role}"')
