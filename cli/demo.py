@@ -15,15 +15,26 @@ from provenance.bundle.reader import bundle_dispute, read_bundle
 from provenance.keys import KeyRing
 from provenance.log.checkpoint import format_tlog_proof, verify_tlog_proof
 from provenance.log.merkle import leaf_hash
-from provenance.log.note import parse_verifier_key
+from provenance.log.note import (
+    COSIGNATURE_V1,
+    cosign,
+    format_verifier_key,
+    parse_note,
+    parse_verifier_key,
+)
 from provenance.projections.custody import custody_chain
 from provenance.projections.dispute import dispute as dispute_view
 from provenance.store.audit import audit
-from provenance.store.checkpoints import sign_checkpoint
+from provenance.store.checkpoints import add_cosignature, sign_checkpoint
 
 from .context import fail, handle_errors
 from .render import render_challenge, render_finding, short, stamp, strike
 from .timeline import render_dispute
+
+WITNESS = "witness.example/demo"
+"""The demo's witness (its key is made with the demo's other keys)."""
+WITNESSED_AT = 1741000000
+"""When the demo's witness cosigns (UNIX seconds; 2025-03-03), fixed like the demo's clock."""
 
 MARKER = ".prov-demo"
 
@@ -194,6 +205,16 @@ def demo(directory: Path) -> None:
         f"--vkey {vkey}"
     )
 
+    # A witness (here a key of the demo's own) cosigns the checkpoint, so that a
+    # reader need not take the log's word alone that this is the one history.
+    witness_key = KeyRing(built.keys_dir).create("witness")
+    witness_vkey = format_verifier_key(WITNESS, witness_key.public_bytes, COSIGNATURE_V1)
+    text, _ = parse_note(checkpoint.note)
+    line = cosign(text, WITNESS, witness_key.private_key, WITNESSED_AT)
+    add_cosignature(store, checkpoint, parse_verifier_key(witness_vkey), line)
+    (proofs / "witness.vkey").write_text(witness_vkey + "\n")
+    click.echo(f"  The witness {WITNESS} cosigned that checkpoint: {proofs / 'witness.vkey'}")
+
     _section("Verification")
     report = audit(store)
     click.echo(
@@ -211,7 +232,7 @@ def demo(directory: Path) -> None:
     store.close()
     # From here on, only the file and the log's verifier key: no store.
     data = bundle_file.read_bytes()
-    checked = verify_bundle(data, vkey)
+    checked = verify_bundle(data, vkey, [witness_vkey], 1)
     click.echo(
         f"  prov bundle export wrote {bundle_file} ({len(data)} bytes): {checked.statements} "
         f"statements, each with a proof against the checkpoint of size {checked.size}."
@@ -221,8 +242,9 @@ def demo(directory: Path) -> None:
     if checked.ok:
         click.echo(
             "  Verified offline (provenance/bundle/offline_verify.py, standard library and\n"
-            "  cryptography only): checkpoint, every inclusion proof, every signature and key,\n"
-            "  every ref. What the bundle shows, rebuilt from the file alone:\n"
+            "  cryptography only): checkpoint and its witness's cosignature, every inclusion\n"
+            "  proof, every signature and key, every ref. What the bundle shows, rebuilt from\n"
+            "  the file alone:\n"
         )
     click.echo(
         "\n".join(
@@ -241,7 +263,10 @@ def demo(directory: Path) -> None:
     click.echo(f"  prov history item-m2 --store {s}      # a retracted marking, struck through")
     click.echo(f"  prov diff {case.CENTRAL_FINDING} --from {case.MEETING_DAY} --store {s}")
     click.echo(f"  prov verify --store {s}")
-    click.echo(f'  prov bundle verify {bundle_file} --vkey "$(cat {proofs / "log.vkey"})"')
+    witness_arg = f'--witness "$(cat {proofs / "witness.vkey"})" --quorum 1'
+    click.echo(
+        f'  prov bundle verify {bundle_file} --vkey "$(cat {proofs / "log.vkey"})" {witness_arg}'
+    )
     click.echo(f"  python -m provenance.bundle.offline_verify {bundle_file} --vkey {vkey}")
     click.echo(f"  prov bundle show {bundle_file}")
     click.echo(

@@ -627,6 +627,13 @@ def test_demo_tells_the_story_and_verifies(prov: Prov, tmp_path: Path) -> None:
     assert "What the record said on the day of the meeting" in out
     assert "FAIL" not in out
     assert "OK" in prov.ok("verify", "--store", str(tmp_path / "d" / "store")).output
+    # It ends with the central finding's bundle, checked with the log's key and
+    # its witness's quorum, files a reader can take away.
+    proofs = tmp_path / "d" / "proofs"
+    args = ["--vkey", (proofs / "log.vkey").read_text().strip()]
+    args += ["--witness", (proofs / "witness.vkey").read_text().strip(), "--quorum", "1"]
+    checked = prov.ok("bundle", "verify", str(proofs / "finding.bundle.json"), *args).output
+    assert checked.startswith("OK: ") and "cosigned by witness.example/demo" in checked
 
 
 def test_demo_twice_in_the_same_directory(prov: Prov, tmp_path: Path) -> None:
