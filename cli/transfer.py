@@ -214,7 +214,12 @@ def copy(source: Location, target: Location, as_json: bool) -> None:
     if Store.exists(target):
         fail(f"a store already exists at {target}")
     with Store.open(source) as store:
-        report = copy_store(store, target)
+        total = store.size()
+        if as_json or total < 2000:
+            report = copy_store(store, target)
+        else:
+            with click.progressbar(length=total, label="copying", file=sys.stderr) as bar:
+                report = copy_store(store, target, progress=bar.update)
     if as_json:
         echo_json({"to": str(target), **asdict(report)})
         return
