@@ -261,6 +261,17 @@ def _place(temp: Path, target: Path, *, replace: bool = False) -> bool:
         _fsync_dir(target.parent)
 
 
+def check_output(out: Path, *, force: bool) -> None:
+    """Refuse an extraction target that is a directory, exists (without ``force``), or
+    whose directory does not exist: InputError naming it."""
+    if out.is_dir():
+        raise InputError(f"{out} is a directory; give a file name")
+    if out.exists() and not force:
+        raise InputError(f"{out} already exists; not overwritten")
+    if not out.parent.is_dir():
+        raise InputError(f"directory {out.parent} does not exist")
+
+
 class BlobStore:
     """The content-addressed blob store of one store directory."""
 
@@ -428,12 +439,7 @@ class BlobStore:
             VerificationError: the blob's content does not hash to ``digest``.
         """
         source_path = self.path_of(digest)
-        if out.is_dir():
-            raise InputError(f"{out} is a directory; give a file name")
-        if out.exists() and not force:
-            raise InputError(f"{out} already exists; not overwritten")
-        if not out.parent.is_dir():
-            raise InputError(f"directory {out.parent} does not exist")
+        check_output(out, force=force)
         try:
             source = _open_source(source_path)
         except InputError as e:

@@ -27,6 +27,7 @@ from provenance.blobs import (
     BlobInfo,
     BlobStatus,
     _open_source,
+    check_output,
     is_digest,
     sha256_file,
 )
@@ -147,12 +148,7 @@ class PgBlobStore:
     def extract(self, digest: str, out: Path, *, force: bool = False) -> BlobInfo:
         """Copy a blob to ``out``, re-hashing it; ``out`` appears only if the hash matches."""
         _check_digest(digest)
-        if out.is_dir():
-            raise InputError(f"{out} is a directory; give a file name")
-        if out.exists() and not force:
-            raise InputError(f"{out} already exists; not overwritten")
-        if not out.parent.is_dir():
-            raise InputError(f"directory {out.parent} does not exist")
+        check_output(out, force=force)
         if not self.exists(digest):
             raise StoreError(f"no blob {digest[:16]} in {self.where}")
         temp = out.parent / f".{out.name}.{secrets.token_hex(6)}"

@@ -32,27 +32,15 @@ from provenance.errors import StoreError
 from provenance.store import Store
 from provenance.store.checkpoints import log_vkey
 from provenance.store.location import parse_pg_url
+from provenance.store.postgres import STORE_RELATIONS
 from provenance_cli.main import cli
 
 DEPLOYMENT = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 BLOCK = re.compile(r"^```sql prov-roles\n(.*?)\n```$", re.S | re.M)
 NAMES = re.compile(r"\b(prov_store|prov_writer|prov_auditor)\b")
-TABLES = (
-    "stored_events",
-    "statement_index",
-    "actors",
-    "actor_keys",
-    "prov_meta",
-    "log_nodes",
-    "checkpoints",
-    "cosignatures",
-    "blobs",
-    "blob_chunks",
-    "view_subjects",
-    "view_history",
-    "view_links",
-    "view_tracking",
-)
+TABLES = STORE_RELATIONS
+"""Every table of a store (the product's own list; the test below checks it against
+what ``prov init`` actually creates)."""
 
 
 def roles_sql(schema: str, writer: str, auditor: str) -> str:
@@ -150,6 +138,11 @@ def test_doc_block_names_every_table(roles: Roles) -> None:
             (roles.auditor, roles.schema),
         ).fetchall()
     assert set(TABLES) <= {r[0] for r in rows}
+    with superuser() as con:
+        created = con.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (roles.schema,)
+        ).fetchall()
+    assert {r[0] for r in created} == set(TABLES)
 
 
 def test_writer_appends_through_the_library_and_the_cli(roles: Roles, tmp_path: Path) -> None:
