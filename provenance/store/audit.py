@@ -16,7 +16,6 @@ finding about a named statement rather than an exception. Checks, in order:
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,10 +29,12 @@ from provenance.model.kinds import KINDS
 from provenance.model.statement import Statement, parse_payload
 from provenance.projections.subjects import State, apply
 from provenance.records import Recorded
+from provenance.rules import acceptance
+from provenance.rules.acceptance import ActorFact, KeyFact
+from provenance.rules.ledger import Ledger
 from provenance.store.blob_audit import check_blobs
 from provenance.store.events import TOPIC
 from provenance.store.log_audit import LogAudit
-from provenance.store.rules import TRACE_NEXT, check_custody
 from provenance.store.tables import INDEX_COLUMNS, IndexRow
 
 if TYPE_CHECKING:
@@ -90,33 +91,8 @@ class AuditReport:
         return not self.problems
 
 
-@dataclass
-class _Actor:
-    role: str
-    admin: bool
-    position: int
-
-    @property
-    def may_register(self) -> bool:
-        return self.admin or self.role == "organisation"
-
-
-@dataclass
-class _Key:
-    actor_id: str
-    public_key: bytes
-    added: int
-    retired: int | None = None
-    revoked: int | None = None
-
-    def valid_at(self, position: int) -> bool:
-        """A key signs validly after the statement that added it, up to and including
-        the statement that retired or revoked it."""
-        return (
-            self.added < position
-            and (self.retired is None or position <= self.retired)
-            and (self.revoked is None or position <= self.revoked)
-        )
+_Actor = ActorFact
+_Key = KeyFact
 
 
 KINDS_CREATING = {name: spec.creates for name, spec in KINDS.items() if spec.creates}
@@ -142,10 +118,10 @@ class _Auditor:
         self.since = since
         self.start = since.size if since else 0
         self.report = AuditReport()
-        self.actors: dict[str, _Actor] = {}
-        self.keys: dict[str, _Key] = {}
-        # Statements withdrawn so far, to refuse a second withdrawal.
-        self.withdrawn: set[str] = set()
+        # The record replayed so far: what the acceptance rules ask about.
+        self.ledger = _AuditLedger(self)
+        self.actors: dict[str, _Actor] = self.ledger.actors
+        self.keys: dict[str, _Key] = self.ledger.keys
         # Subject states replayed from scratch, to compare with the views.
         self.states: dict[str, State] = {}
         # Attached files named by the statements: (digest, size, where).
@@ -276,6 +252,7 @@ class _Auditor:
         """
         for row in self._index_rows(0, self.start):
             self._record_version(row.subject_id, row.version, KINDS_CREATING.get(row.kind))
+            self.ledger.note(row.statement_id, row.kind, row.subject_id, row.position)
             if not row.kind.startswith("actor."):
                 continue
             try:
@@ -284,7 +261,9 @@ class _Auditor:
             except ProvenanceError as e:
                 self.problem(f"cannot be proved in the trusted checkpoint: {e}", **_where(row))
                 continue
-            self._apply_key_effects(rec.statement, row.position)
+            self._apply_key_effects(
+                rec.statement.payload.model_dump(), row.statement_id, row.position
+            )
 
     def _earlier(self, statement_id: str, position: int) -> IndexRow | None:
         """The index row of a statement recorded before ``position``, if there is one."""
@@ -348,13 +327,8 @@ class _Auditor:
         if statement.kind != row.kind:
             self.problem(f"index says kind {row.kind}, payload says {statement.kind}", **where)
         self._check_signature(envelope, statement, where)
-        for ref in statement.payload.refs:
-            if self._earlier(ref, row.position) is None:
-                self.problem(f"ref {ref[:16]} does not name an earlier statement", **where)
         if isinstance(statement.body, bodies.AttachmentAdded):
             self.blobs.append((statement.body.digest, statement.body.size, where))
-        self._check_kind(statement, where)
-        self._check_body(statement, where)
         rec = Recorded(sid, row.position, row.version, row.received_at, envelope, statement)
         try:
             self.states[row.subject_id] = apply(self.states.get(row.subject_id), rec)
@@ -364,191 +338,33 @@ class _Auditor:
     def _check_signature(
         self, envelope: env.Envelope, statement: Statement, where: dict[str, Any]
     ) -> None:
-        body = statement.body
-        position = where["position"]
-        keyid = envelope.signatures[0].keyid
-        if position == 0:
-            if not (
-                isinstance(body, bodies.ActorRegistered)
-                and statement.subject == statement.author
-                and body.role == "organisation"
-                and body.public_key is not None
-            ):
-                self.problem("first statement is not the organisation registering itself", **where)
-                return
-            public = base64.b64decode(body.public_key)
-            if env.key_id(public) != self.store.root_key_id:
-                self.problem("first statement does not register the store's root key", **where)
-                return
-            key = _Key(statement.author, public, -1)
-            author = _Actor("organisation", True, 0)
-        else:
-            found_key = self.keys.get(keyid)
-            found_author = self.actors.get(statement.author)
-            if found_key is None or found_author is None or found_key.actor_id != statement.author:
-                self.problem(
-                    f"signature by key {keyid[:16]}, which is not a key of {statement.author}",
-                    **where,
-                )
-                return
-            if not found_key.valid_at(position):
-                ended = found_key.revoked if found_key.revoked is not None else found_key.retired
-                self.problem(
-                    f"signature by key {keyid[:16]}, which was no longer valid after "
-                    f"position {ended}",
-                    **where,
-                )
-                return
-            key, author = found_key, found_author
-        try:
-            env.verify_envelope(envelope, key.public_key)
-        except ProvenanceError as e:
-            self.problem(f"signature check failed: {e}", **where)
-            return
-        if statement.spec.admin_only and not author.may_register:
-            self.problem(f"{statement.author} may not sign {statement.kind}", **where)
-        if isinstance(body, bodies.KeyRotated | bodies.KeyRevoked) and not (
-            statement.author == statement.subject or author.may_register
-        ):
-            self.problem(
-                f"{statement.author} may not change the keys of {statement.subject}", **where
-            )
-        self._check_withdrawal(statement, author, where)
-        self._apply_key_effects(statement, position)
+        """Every acceptance rule (provenance.rules.acceptance), as of this position."""
 
-    def _check_withdrawal(
-        self, statement: Statement, author: _Actor, where: dict[str, Any]
-    ) -> None:
-        body = statement.body
-        if not isinstance(body, bodies.StatementRetracted | bodies.StatementSuperseded):
-            return
-        target = self._earlier(body.statement, where["position"])
-        if target is None or target.subject_id != statement.subject:
-            self.problem(
-                f"withdraws {body.statement[:16]}, not an earlier statement of its subject", **where
-            )
-        elif target.kind in ("statement.retracted", "statement.superseded"):
-            self.problem("withdraws a retraction or supersession", **where)
-        else:
-            target_author = self._author_of(target)
-            if target_author != statement.author and not author.may_register:
-                self.problem(
-                    f"{statement.author} may not withdraw a statement by {target_author}", **where
-                )
-        if body.statement in self.withdrawn:
-            self.problem(f"withdraws {body.statement[:16]} a second time", **where)
-        self.withdrawn.add(body.statement)
-
-    def _add_key(self, actor: str, public: bytes, position: int) -> None:
-        """Record a key; a key belongs to one actor, as the store enforces."""
-        kid = env.key_id(public)
-        known = self.keys.get(kid)
-        if known is not None:
-            self.problem(
-                f"registers key {kid[:16]}, already registered to {known.actor_id}",
-                position=position,
-                subject=actor,
-            )
-            return
-        self.keys[kid] = _Key(actor, public, position)
-
-    def _apply_key_effects(self, statement: Statement, position: int) -> None:
-        body = statement.body
-        if isinstance(body, bodies.ActorRegistered):
-            self.actors[statement.subject] = _Actor(body.role, body.admin, position)
-            if body.public_key is not None:
-                self._add_key(statement.subject, base64.b64decode(body.public_key), position)
-        elif isinstance(body, bodies.KeyRotated):
-            for key in self.keys.values():
-                if key.actor_id == statement.subject and key.retired is key.revoked is None:
-                    key.retired = position
-            self._add_key(statement.subject, base64.b64decode(body.public_key), position)
-        elif isinstance(body, bodies.KeyRevoked) and body.key_id in self.keys:
-            self.keys[body.key_id].revoked = position
-
-    def _check_kind(self, statement: Statement, where: dict[str, Any]) -> None:
-        spec = statement.spec
-        known = self.subjects.get(statement.subject)
-        subject_type = known[0] if known else ""
-        if spec.creates and where["version"] != 1:
-            self.problem(f"{statement.kind} must open its subject's history", **where)
-        if spec.targets and subject_type == "":
-            self.problem(
-                f"{statement.kind} applies to a subject no earlier statement created", **where
-            )
-        elif spec.targets and spec.targets != "any" and subject_type != spec.targets:
-            self.problem(f"{statement.kind} cannot apply to a {subject_type}", **where)
-        if spec.creates:
-            self._record_version(statement.subject, None, spec.creates)
-
-    def _type_of(self, subject: str) -> str:
-        known = self.subjects.get(subject)
-        return known[0] if known else ""
-
-    def _check_body(self, statement: Statement, where: dict[str, Any]) -> None:
-        """The store's rules about bodies and what they point at, checked again.
-
-        The same rules as ``rules.py``, evaluated on the record replayed so far
-        (so as of this statement's position), not on today's tables.
-        """
-        body, position = statement.body, where["position"]
-        problems: list[str] = []
-        if statement.spec.needs_refs and not statement.payload.refs:
-            problems.append("it must name in refs the statements that prompted it")
-        if isinstance(body, bodies.FindingAsserted | bodies.FindingRevised):
-            if not body.evidence and not statement.payload.refs:
-                problems.append("a finding must rest on evidence items or on statements")
-            problems += [
-                f"{item} was not an evidence item"
-                for item in body.evidence
-                if self._type_of(item) != "evidence"
-            ]
-        elif isinstance(body, bodies.CustodyRecorded):
+        def verify(public: bytes) -> bool:
             try:
-                check_custody(statement, body)
-            except StatementRejected as e:
-                problems.append(str(e))
-        elif isinstance(body, bodies.ChallengeRaised):
-            problems += self._target_problems(body.target.type, body.target.id, position)
-        elif isinstance(body, bodies.TraceRequested):
-            if body.target.type == "item":
-                if self._type_of(body.target.id) != "evidence":
-                    problems.append(f"{body.target.id} was not an evidence item")
-            else:
-                row = self._earlier(body.target.id, position)
-                if row is None or row.kind != "evidence.component":
-                    problems.append(f"{body.target.id[:16]} was not a component statement")
-        elif isinstance(body, bodies.TraceUpdated):
-            state = self.states.get(statement.subject) or self.store.subject_state(
-                statement.subject, as_of=position - 1
-            )
-            status = state.get("status", "sent") if state else "sent"
-            if body.status not in TRACE_NEXT.get(status, set()):
-                problems.append(f"a trace request that was {status} cannot become {body.status}")
-            if (body.status == "answered") != (body.answer is not None):
-                problems.append("an answer is given exactly when the status is answered")
-        elif isinstance(body, bodies.StatementSuperseded):
-            old = self._earlier(body.statement, position)
-            new = self._earlier(body.superseded_by, position)
-            if new is None or old is None or new.position <= old.position or new.kind != old.kind:
-                problems.append("it is not superseded by a later statement of the same kind")
-            elif new.subject_id != statement.subject:
-                problems.append("it is superseded by a statement of another subject")
-        for message in problems:
-            self.problem(message, **where)
+                env.verify_envelope(envelope, public)
+            except ProvenanceError:
+                return False
+            return True
 
-    def _target_problems(self, kind: str, target: str, position: int) -> list[str]:
-        if kind == "assessment":
-            row = self._earlier(target, position)
-            if row is None or row.kind != "finding.assessed":
-                return [f"target {target[:16]} was not an assessment"]
-        elif kind == "organisation":
-            actor = self.actors.get(target)
-            if actor is None or actor.role != "organisation":
-                return [f"target {target} was not the organisation"]
-        elif self._type_of(target) != kind:
-            return [f"target {target} was not a {kind}"]
-        return []
+        payload = statement.payload.model_dump()
+        sid, position = envelope.statement_id, where["position"]
+        try:
+            acceptance.check_statement(
+                self.ledger,
+                payload,
+                statement_id=sid,
+                signing_key_id=envelope.signatures[0].keyid,
+                position=position,
+                verify=verify,
+            )
+        except StatementRejected as e:
+            self.problem(str(e), **where)
+        self._apply_key_effects(payload, sid, position)
+
+    def _apply_key_effects(self, payload: dict[str, Any], sid: str, position: int) -> None:
+        """Take a stored statement into the replayed record, accepted or not."""
+        self.ledger.apply(payload, sid, position)
 
     def _record_version(self, subject: str, version: int | None, kind: str | None) -> None:
         typ, versions = self.subjects.get(subject, ("", []))
@@ -603,7 +419,7 @@ class _Auditor:
                 )
         for key_id in sorted(set(keys) | set(self.keys)):
             if keys.get(key_id) != self.keys.get(key_id):
-                owner = (keys.get(key_id) or self.keys[key_id]).actor_id
+                owner = (keys.get(key_id) or self.keys[key_id]).actor
                 self.problem(
                     f"actor_keys table disagrees with the statements about key {key_id[:16]}",
                     subject=owner,
@@ -619,6 +435,33 @@ class _Auditor:
                         subject=subject,
                     )
                 expected = v + 1
+
+
+class _AuditLedger(Ledger):
+    """The replayed record; with ``--since``, the trusted prefix is read from the store.
+
+    The prefix's statements are noted (kind, subject, position) without their
+    payloads; what the rules need of one of them (its author, a trace status)
+    is read and proved in the trusted tree when asked.
+    """
+
+    def __init__(self, auditor: _Auditor) -> None:
+        super().__init__(auditor.store.root_key_id)
+        self.auditor = auditor
+
+    def author_of(self, statement_id: str) -> str | None:
+        known = super().author_of(statement_id)
+        found = self.statements.get(statement_id)
+        if known is not None or found is None or found.position >= self.auditor.start:
+            return known
+        row = self.auditor.store.index_row(statement_id)
+        return None if row is None else self.auditor._author_of(row)
+
+    def trace_status(self, subject: str) -> str:
+        if subject in self.traces or self.auditor.start == 0:
+            return super().trace_status(subject)
+        state = self.auditor.store.subject_state(subject, as_of=self.auditor.start - 1)
+        return str(state.get("status", "sent")) if state else "sent"
 
 
 def _where(row: IndexRow) -> dict[str, Any]:

@@ -299,7 +299,7 @@ def test_forged_row_with_a_matching_index_is_reported(
             "UPDATE statement_index SET statement_id = ? WHERE position = ?",
             (forged_id, row.position),
         )
-    assert_names(verify(store_dir), f"position {row.position}", f"subject {SUBJECT}", "signature")
+    assert_names(verify(store_dir), f"position {row.position}", f"subject {SUBJECT}", "unknown key")
 
 
 # -- more damage -------------------------------------------------------------------

@@ -647,7 +647,7 @@ def test_a_backdated_statement_inserted_behind_the_store_is_reported(w: World) -
     assert len(found) == 1, [p.describe() for p in report.problems]
     message = found[0].message
     assert w.keys["alice"].key_id[:16] in message
-    assert f"no longer valid after position {revocation.position}" in message
+    assert f"revoked at position {revocation.position}" in message
     assert found[0].statement_id == parse_envelope(raw).statement_id
     assert all(p.position == position for p in report.problems), report.problems
 
@@ -659,7 +659,7 @@ def test_a_statement_by_a_retired_key_inserted_behind_the_store_is_reported(w: W
     raw = w.sign("alice", "evidence.marking", ITEM, {"text": "x"}, issued_at="2020-01-01T00:00:00Z")
     position = _insert_behind_the_store(w, raw)
     problems = [p for p in audit(w.store).problems if p.position == position]
-    assert problems and f"no longer valid after position {rotation.position}" in problems[0].message
+    assert problems and f"retired at position {rotation.position}" in problems[0].message
 
 
 def test_an_inserted_statement_by_a_valid_key_passes_the_audit(w: World) -> None:
@@ -702,7 +702,7 @@ def test_clearing_a_revocation_in_the_keys_table_is_reported(w: World) -> None:
     problems = audit(w.store).problems
     assert any(
         p.position == accepted.position
-        and f"no longer valid after position {revocation.position}" in p.message
+        and f"revoked at position {revocation.position}" in p.message
         for p in problems
     ), [p.describe() for p in problems]
 
@@ -757,14 +757,14 @@ def test_a_trace_update_after_it_was_declined_slipped_in_is_reported(w: World) -
         {"status": "answered", "at": "2024-09-03", "answer": "A"},
     )
     messages = _slipped_in(w, late, "trace request is declined")
-    assert any("declined cannot become answered" in m for m in messages), messages
+    assert any("trace request is declined" in m for m in messages), messages
 
 
 def test_a_finding_on_something_that_is_not_evidence_slipped_in_is_reported(w: World) -> None:
     body = {"claim": "C", "evidence": ["alice"], "confidence": "low"}
     raw = w.sign("alice", "finding.asserted", "finding-x", body)
     messages = _slipped_in(w, raw, "alice is not an evidence item")
-    assert any("alice was not an evidence item" in m for m in messages), messages
+    assert any("alice is not an evidence item" in m for m in messages), messages
 
 
 def test_a_supersession_by_an_earlier_statement_slipped_in_is_reported(w: World) -> None:
@@ -773,7 +773,7 @@ def test_a_supersession_by_an_earlier_statement_slipped_in_is_reported(w: World)
     body = {"statement": second.statement_id, "superseded_by": first.statement_id, "reason": "r"}
     raw = w.sign("alice", "statement.superseded", ITEM, body)
     messages = _slipped_in(w, raw, "superseded by a later statement")
-    assert any("not superseded by a later statement" in m for m in messages), messages
+    assert any("superseded by a later statement of the same kind" in m for m in messages), messages
 
 
 def test_a_key_registered_to_a_second_actor_slipped_in_is_reported(w: World) -> None:
