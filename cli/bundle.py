@@ -135,6 +135,32 @@ def bundle_verify(
         raise SystemExit(EXIT_VERIFY_FAILED)
 
 
+@bundle_group.command("verifier")
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path), help="The zipapp file to write."
+)
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@handle_errors
+def bundle_verifier(out: Path, force: bool) -> None:
+    """Write the standalone offline verifier: one zipapp, to run where 'prov' is not installed.
+
+    It holds the very modules 'prov bundle verify' runs (the acceptance
+    rules, strict JSON, signed notes and Merkle proofs), and needs only
+    Python 3.11+ and the 'cryptography' package. Its exit codes are those of
+    'prov bundle verify': 0 verified, 1 a check failed, 2 not a bundle.
+
+    \b
+    Example:
+      prov bundle verifier --out prov-verify.pyz
+      python3 prov-verify.pyz finding.bundle.json --vkey "$(cat log.vkey)"
+    """
+    from provenance.bundle.standalone import build
+
+    data = build()
+    write_atomically(data, out, force=force)
+    click.echo(f"wrote {out}: the standalone bundle verifier, {len(data)} bytes")
+
+
 @bundle_group.command("show")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @json_option

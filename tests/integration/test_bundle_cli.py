@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import venv
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 
 from provenance import demo as case
-from provenance.bundle import offline_verify
+from provenance.bundle import offline_verify, standalone
 from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import verify_bundle
 from provenance.keys import KeyRing
@@ -225,23 +224,25 @@ def test_module_runs_as_python_dash_m(store: Path, tmp_path: Path) -> None:
 
 
 def test_verifier_imports_only_stdlib_and_cryptography() -> None:
+    """Every module of the standalone verifier, followed from offline_verify's imports."""
     import ast
 
-    tree = ast.parse(Path(offline_verify.__file__).read_text())
     roots = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            roots.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "no relative imports"
-            roots.add(str(node.module).split(".")[0])
+    for path in standalone.modules().values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                roots.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, "no relative imports"
+                roots.add(str(node.module).split(".")[0])
     third_party = {r for r in roots if r not in sys.stdlib_module_names}
-    assert third_party == {"cryptography"}
+    assert third_party == {"cryptography", "provenance"}
+    assert Path(offline_verify.__file__) in standalone.modules().values()
 
 
 @pytest.mark.slow
 def test_standalone_verifier_in_a_bare_virtual_environment(store: Path, tmp_path: Path) -> None:
-    """Only the one file and `cryptography` (from the package index) in a fresh venv."""
+    """Only the zipapp and `cryptography` (from the package index) in a fresh venv."""
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -271,13 +272,13 @@ def test_standalone_verifier_in_a_bare_virtual_environment(store: Path, tmp_path
     assert not names & {"provenance-store", "pydantic", "eventsourcing", "click", "rfc8785"}
     work = tmp_path / "bare"
     work.mkdir()
-    shutil.copy(offline_verify.__file__, work / "offline_verify.py")
+    (work / "prov-verify.pyz").write_bytes(standalone.build())
     bundle = work / "finding.bundle.json"
     with Store.open(store) as s:
         data = encode_bundle(export_bundle(s, case.CENTRAL_FINDING))
         vkey = s.meta["log_vkey"]
     bundle.write_bytes(data)
-    run = [str(python), "-E", "-s", "-m", "offline_verify", bundle.name, "--vkey", vkey]
+    run = [str(python), "-E", "-s", "prov-verify.pyz", bundle.name, "--vkey", vkey]
     ok = subprocess.run(run, cwd=work, capture_output=True, text=True, env=clean)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.startswith(f"OK: {len(json.loads(data)['statements'])} statements")
