@@ -14,12 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from provenance.canonical import canonical_json, is_canonical
 from provenance.envelope import MAX_PAYLOAD_BYTES
 from provenance.errors import InputError
-from provenance.ids import STATEMENT_ID_PATTERN, SUBJECT_ID_PATTERN
 from provenance.model.bodies import Body
 from provenance.model.kinds import KINDS, KindSpec
+from provenance.model.strict import CalendarValue
+from provenance.rules.dates import TIMESTAMP_PATTERN
+from provenance.rules.identifiers import STATEMENT_ID_PATTERN, SUBJECT_ID_PATTERN
 
 FORMAT = 1
-ISSUED_AT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
+ISSUED_AT_PATTERN = TIMESTAMP_PATTERN
 
 
 class Payload(BaseModel):
@@ -31,9 +33,9 @@ class Payload(BaseModel):
     kind: str
     subject: Annotated[str, StringConstraints(pattern=SUBJECT_ID_PATTERN)]
     author: Annotated[str, StringConstraints(pattern=SUBJECT_ID_PATTERN)]
-    issued_at: Annotated[str, StringConstraints(pattern=ISSUED_AT_PATTERN)]
+    issued_at: Annotated[str, StringConstraints(pattern=ISSUED_AT_PATTERN), CalendarValue()]
     refs: list[Annotated[str, StringConstraints(pattern=STATEMENT_ID_PATTERN)]] = Field(
-        max_length=1000
+        max_length=1000, json_schema_extra={"uniqueItems": True}
     )
     body: dict[str, Any]
 
