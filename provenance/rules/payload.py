@@ -70,6 +70,12 @@ def _type_name(value: Any) -> str:
     return _JSON_TYPE.get(type(value), type(value).__name__)
 
 
+def _allowed(shape: dict[str, Any]) -> str:
+    """The allowed values of an enumeration: ``'A', 'B' or 'C'``, ``1, 2 or 3``."""
+    shown = [repr(v) for v in shape["enum"]]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
 def _fail(path: str, flaw: str) -> PayloadError:
     return PayloadError(f"{path}: {flaw}")
 
@@ -88,8 +94,7 @@ def _check_string(value: str, shape: dict[str, Any], path: str) -> None:
     if flaw is not None:
         raise _fail(path, flaw)
     if "enum" in shape and value not in shape["enum"]:
-        allowed = ", ".join(shape["enum"])
-        raise _fail(path, f"{_show(value)} is not one of: {allowed}")
+        raise _fail(path, f"{_show(value)} is not allowed; it should be {_allowed(shape)}")
     if "minLength" in shape and len(value) < shape["minLength"]:
         raise _fail(path, f"must hold at least {shape['minLength']} character(s)")
     if "maxLength" in shape and len(value) > shape["maxLength"]:
@@ -104,7 +109,7 @@ def _check_string(value: str, shape: dict[str, Any], path: str) -> None:
 
 def _check_integer(value: int, shape: dict[str, Any], path: str) -> None:
     if "enum" in shape and value not in shape["enum"]:
-        raise _fail(path, f"{value} is not one of: {', '.join(map(str, shape['enum']))}")
+        raise _fail(path, f"{value} is not allowed; it should be {_allowed(shape)}")
     if "minimum" in shape and value < shape["minimum"]:
         raise _fail(path, f"{value} is below the minimum {shape['minimum']}")
     if "maximum" in shape and value > shape["maximum"]:
@@ -166,7 +171,8 @@ def _check(value: Any, shape: dict[str, Any], path: str) -> None:
     expected, name = _EXPECTED[kind]
     # type(), not isinstance(): bool is a subclass of int, and true is not 1.
     if type(value) is not expected:
-        raise _fail(path, f"must be {name}, not {_type_name(value)}")
+        also = f" ({_allowed(shape)})" if "enum" in shape else ""
+        raise _fail(path, f"must be {name}{also}, not {_type_name(value)}")
     if kind == "string":
         _check_string(value, shape, path)
     elif kind == "integer":
