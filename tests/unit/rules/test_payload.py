@@ -150,7 +150,10 @@ CASES: list[tuple[bytes, tuple[str, ...]]] = [
         ("body.size", "not a number with a fraction"),
     ),
     (canonical_bytes(_obj(format=2)), ("payload.format", "2 is above the maximum 1")),
-    (_body("evidence.graded", credibility=7), ("body.credibility", "7 is not allowed; it should be 1, 2, 3, 4, 5 or 6")),
+    (
+        _body("evidence.graded", credibility=7),
+        ("body.credibility", "7 is not allowed; it should be 1, 2, 3, 4, 5 or 6"),
+    ),
     (_body("evidence.attached", size=-1), ("body.size", "below the minimum 0")),
     (_body("finding.asserted", evidence="item-1"), ("body.evidence", "must be an array")),
     # lengths
