@@ -10,19 +10,21 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from provenance.ids import STATEMENT_ID_PATTERN, SUBJECT_ID_PATTERN
+from provenance.model.strict import CalendarValue, ExactInt, FreeText
+from provenance.rules.dates import DATE_OR_TIME_PATTERN
+from provenance.rules.identifiers import STATEMENT_ID_PATTERN, SUBJECT_ID_PATTERN
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000), FreeText(multiline=True)]
+"""Free text that may run over several lines: LINE FEED is its only control character."""
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500), FreeText()]
+"""One line of text: a name, a title, a party; no control character at all."""
 SubjectRef = Annotated[str, StringConstraints(pattern=SUBJECT_ID_PATTERN)]
 StatementRef = Annotated[str, StringConstraints(pattern=STATEMENT_ID_PATTERN)]
+TargetId = Annotated[str, StringConstraints(min_length=1, max_length=128), FreeText()]
 PublicKeyB64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]
-DateOrTime = Annotated[
-    str,
-    StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z)?)?)?$"),
-]
+DateOrTime = Annotated[str, StringConstraints(pattern=DATE_OR_TIME_PATTERN), CalendarValue()]
 """A UTC date or time of the precision known: ``2024``, ``2024-07``, ``2024-07-15``,
-``2024-07-15T09:30Z``, ``2024-07-15T09:30:00Z``."""
+``2024-07-15T09:30Z``, ``2024-07-15T09:30:00Z``; a real calendar value."""
 
 Confidence = Literal["high", "moderate", "low"]
 ActorRole = Literal["organisation", "researcher", "auditor", "state-delegation", "observer"]
@@ -50,7 +52,7 @@ Likelihood = Literal[
 """US ICD 203 likelihood terms (01-05, 05-20, 20-45, 45-55, 55-80, 80-95, 95-99 %)."""
 Reliability = Literal["A", "B", "C", "D", "E", "F"]
 """Admiralty code source reliability: A completely reliable ... F cannot be judged."""
-Credibility = Literal[1, 2, 3, 4, 5, 6]
+Credibility = Annotated[Literal[1, 2, 3, 4, 5, 6], ExactInt()]
 """Admiralty code information credibility: 1 confirmed ... 6 cannot be judged."""
 CustodyAction = Literal["collected", "transferred", "examined", "copied", "stored"]
 TraceStatus = Literal["acknowledged", "answered", "declined", "no-response"]
@@ -88,9 +90,10 @@ class EvidenceRegistered(Body):
     recovered_at: DateOrTime | None = None
     recovered_where: ShortText | None = None
     custodian: ShortText | None = None
-    identifiers: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], ShortText] = (
-        Field(default_factory=dict)
-    )
+    identifiers: dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=64), FreeText(key=True)],
+        ShortText,
+    ] = Field(default_factory=dict)
 
 
 class MarkingObserved(Body):
@@ -136,7 +139,7 @@ class ChallengeTarget(Body):
     """
 
     type: Literal["finding", "assessment", "actor", "organisation"]
-    id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    id: TargetId
 
 
 class ChallengeRaised(Body):
@@ -240,7 +243,7 @@ class TraceTarget(Body):
     """What a trace request asks about: an item, or a component (its statement id)."""
 
     type: Literal["item", "component"]
-    id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    id: TargetId
 
 
 class TraceRequested(Body):

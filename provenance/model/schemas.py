@@ -51,7 +51,6 @@ def _envelope() -> dict[str, Any]:
 def _payload(kind: str | None) -> dict[str, Any]:
     schema = Payload.model_json_schema()
     schema["title"] = "Statement payload" if kind is None else f"Statement payload: {kind}"
-    schema["properties"]["refs"]["uniqueItems"] = True
     if kind is not None:
         spec = KINDS[kind]
         body = spec.body.model_json_schema()

@@ -5,21 +5,22 @@ See ``docs/spec/statements.md`` for the byte-exact format.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from provenance.canonical import canonical_json, is_canonical
-from provenance.envelope import MAX_PAYLOAD_BYTES
+from provenance.canonical import canonical_json
 from provenance.errors import InputError
-from provenance.ids import STATEMENT_ID_PATTERN, SUBJECT_ID_PATTERN
 from provenance.model.bodies import Body
 from provenance.model.kinds import KINDS, KindSpec
+from provenance.model.strict import CalendarValue
+from provenance.rules.dates import TIMESTAMP_PATTERN
+from provenance.rules.identifiers import STATEMENT_ID_PATTERN, SUBJECT_ID_PATTERN
+from provenance.rules.payload import check_payload
 
 FORMAT = 1
-ISSUED_AT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
+ISSUED_AT_PATTERN = TIMESTAMP_PATTERN
 
 
 class Payload(BaseModel):
@@ -31,9 +32,9 @@ class Payload(BaseModel):
     kind: str
     subject: Annotated[str, StringConstraints(pattern=SUBJECT_ID_PATTERN)]
     author: Annotated[str, StringConstraints(pattern=SUBJECT_ID_PATTERN)]
-    issued_at: Annotated[str, StringConstraints(pattern=ISSUED_AT_PATTERN)]
+    issued_at: Annotated[str, StringConstraints(pattern=ISSUED_AT_PATTERN), CalendarValue()]
     refs: list[Annotated[str, StringConstraints(pattern=STATEMENT_ID_PATTERN)]] = Field(
-        max_length=1000
+        max_length=1000, json_schema_extra={"uniqueItems": True}
     )
     body: dict[str, Any]
 
@@ -74,26 +75,23 @@ def _first_error(e: ValidationError, prefix: str) -> str:
 def parse_payload(payload: bytes) -> Statement:
     """Parse and check payload bytes against the statement schema.
 
+    The bytes go through :func:`provenance.rules.payload.check_payload` first,
+    the pure check every verifier runs (the standalone one included), then
+    through the models: the store and ``prov verify`` refuse exactly what an
+    offline verifier refuses.
+
     Raises:
-        InputError: naming the first field that is wrong.
+        InputError: naming the first field that is wrong and what is wrong with it.
     """
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise InputError(f"payload is {len(payload)} bytes; the limit is {MAX_PAYLOAD_BYTES}")
-    try:
-        obj = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError("payload is not valid UTF-8 JSON") from e
-    except (RecursionError, ValueError) as e:  # nesting too deep, integer too long
-        raise InputError(f"payload is not acceptable JSON ({type(e).__name__})") from e
-    if not isinstance(obj, dict):
-        raise InputError("payload must be a JSON object")
-    if not is_canonical(payload, obj):
-        raise InputError("payload is not in RFC 8785 canonical form")
-    return statement_from_obj(obj)
+    return statement_from_obj(check_payload(payload))
 
 
 def statement_from_obj(obj: dict[str, Any]) -> Statement:
-    """Check a payload object (already decoded) against the schema."""
+    """Check a payload object (already decoded) against the models alone.
+
+    The models are as strict as the pure check (a property test holds them
+    to it), but only :func:`parse_payload` also checks the bytes.
+    """
     try:
         model = Payload.model_validate(obj)
     except ValidationError as e:
