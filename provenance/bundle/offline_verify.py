@@ -44,7 +44,7 @@ from provenance.log.note import (
 from provenance.log.proof import verify_consistency, verify_inclusion
 from provenance.rules import acceptance, strict_json
 from provenance.rules.ledger import Ledger
-from provenance.rules.statement_shape import check_payload
+from provenance.rules.payload import check_payload
 
 FORMAT = "prov-bundle/v1"
 PAYLOAD_TYPE = "application/vnd.prov.statement.v1+json"

@@ -9,8 +9,9 @@ stored statements, and both bundle verifiers while they replay a bundle: each
 path answers the questions of :class:`Facts` from its own data, and the rules
 and their messages are the same everywhere.
 
-Only the standard library and ``provenance.errors`` are imported, so the
-standalone offline verifier is built from this module unchanged.
+Only the standard library, ``provenance.errors`` and the pure table of kinds
+are imported, so the standalone offline verifier is built from this module
+unchanged.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from provenance.errors import StatementRejected
+from provenance.rules.payload import TABLE
 
 
 @dataclass(frozen=True)
@@ -42,28 +44,16 @@ class KindRule:
     admin_only: bool = False
 
 
-# statements.md §3 (the kinds); provenance.model.kinds holds the same table
-# with the body models, and a test keeps the two equal.
+# statements.md §3 (the kinds): read from the one table of kinds, which
+# provenance.model.table generates from the models (a test keeps it fresh).
 KIND_RULES: dict[str, KindRule] = {
-    "actor.registered": KindRule(creates="actor", admin_only=True),
-    "evidence.registered": KindRule(creates="evidence"),
-    "evidence.marking": KindRule(targets="evidence"),
-    "finding.asserted": KindRule(creates="finding"),
-    "finding.assessed": KindRule(targets="finding"),
-    "finding.reaffirmed": KindRule(targets="finding"),
-    "finding.revised": KindRule(targets="finding", needs_refs=True),
-    "challenge.raised": KindRule(creates="challenge"),
-    "challenge.responded": KindRule(targets="challenge"),
-    "evidence.custody": KindRule(targets="evidence"),
-    "evidence.attached": KindRule(targets="evidence"),
-    "evidence.component": KindRule(targets="evidence"),
-    "evidence.graded": KindRule(targets="evidence"),
-    "trace.requested": KindRule(creates="trace"),
-    "trace.updated": KindRule(targets="trace"),
-    "statement.retracted": KindRule(targets="any"),
-    "statement.superseded": KindRule(targets="any"),
-    "actor.key_rotated": KindRule(targets="actor"),
-    "actor.key_revoked": KindRule(targets="actor"),
+    name: KindRule(
+        creates=spec["creates"],
+        targets=spec["targets"],
+        needs_refs=spec["needs_refs"],
+        admin_only=spec["admin_only"],
+    )
+    for name, spec in TABLE["kinds"].items()
 }
 
 WITHDRAWALS = ("statement.retracted", "statement.superseded")

@@ -413,8 +413,53 @@ SHAPE: dict[str, tuple[Make, str, str]] = {
     "payload over 1 MiB": (_oversized, "the limit is 1048576", "the limit is 1048576"),
     "null in a body": (
         _body("evidence.marking", "item-1", {"text": "x", "meaning": None}),
-        "null is not allowed",
-        "null is not allowed",
+        "body.meaning",
+        "body.meaning",
+    ),
+    "an unknown body member": (
+        _body("evidence.marking", "item-1", {"text": "x", "colour": "red"}),
+        "body.colour",
+        "body.colour",
+    ),
+    "text over its maxLength": (
+        _body("evidence.marking", "item-1", {"text": "x" * 501}),
+        "body.text",
+        "body.text",
+    ),
+    "true is not 1": (
+        _body(
+            "evidence.graded", "item-1", {"reliability": "B", "credibility": True, "rationale": "r"}
+        ),
+        "body.credibility",
+        "body.credibility",
+    ),
+    "a date not on the calendar": (
+        _body(
+            "evidence.custody",
+            "item-1",
+            {"action": "examined", "at": "2025-02-30", "performed_by": "x"},
+        ),
+        "body.at",
+        "body.at",
+    ),
+    "full-width digits in a date": (
+        _body(
+            "evidence.custody",
+            "item-1",
+            {"action": "examined", "at": "２０２４", "performed_by": "x"},
+        ),
+        "body.at",
+        "body.at",
+    ),
+    "a subject id ending in a newline": (
+        _body("evidence.marking", "item-1\n", {"text": "x"}),
+        "payload.subject",
+        "payload.subject",
+    ),
+    "an unknown kind": (
+        _body("evidence.painted", "item-1", {"text": "x"}),
+        "unknown statement kind",
+        "unknown statement kind",
     ),
 }
 """Payload shape: refused before any rule; the store's words come from its model."""
