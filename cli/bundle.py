@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from provenance.bundle.export import encode_bundle, export_bundle, write_atomically
-from provenance.bundle.offline_verify import BundleError, verify_bundle
+from provenance.bundle.offline_verify import BundleError, printable, verify_bundle
 from provenance.bundle.reader import bundle_dispute, read_bundle
 from provenance.projections.history import entries as history_entries
 from provenance.projections.subjects import fold
@@ -118,18 +118,20 @@ def bundle_verify(
     try:
         report = verify_bundle(_read(file), vkey, witnesses, quorum)
     except BundleError as e:
-        fail(str(e))
+        fail(printable(str(e)))
     if as_json:
         echo_json({"ok": report.ok, **report.__dict__})
     else:
         for failure in report.failures:
-            click.echo(f"FAILED: {failure}")
+            click.echo(f"FAILED: {printable(failure)}")
         if report.ok:
             click.echo(
-                f"OK: {report.statements} statements on {report.subject} as of position "
-                f"{report.position}, in {report.origin} at size {report.size}; "
-                f"{report.attachments} attachment(s), {report.attachment_files} file(s) hashed; "
-                f"cosigned by {', '.join(report.cosigners) or 'no witness asked for'}"
+                printable(
+                    f"OK: {report.statements} statements on {report.subject} as of position "
+                    f"{report.position}, in {report.origin} at size {report.size}; "
+                    f"{report.attachments} attachment(s), {report.attachment_files} file(s) "
+                    f"hashed; cosigned by {', '.join(report.cosigners) or 'no witness asked for'}"
+                )
             )
     if not report.ok:
         raise SystemExit(EXIT_VERIFY_FAILED)

@@ -516,14 +516,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             data = f.read(MAX_BUNDLE_BYTES + 1)
         report = verify_bundle(data, args.vkey, args.witness, args.quorum)
     except (OSError, BundleError) as e:
-        print(f"error: {_printable(str(e))}", file=sys.stderr)
+        print(f"error: {printable(str(e))}", file=sys.stderr)
         return 2
     for failure in report.failures:
-        print(f"FAILED: {_printable(failure)}")
+        print(f"FAILED: {printable(failure)}")
     if not report.ok:
         return 1
     print(
-        _printable(
+        printable(
             f"OK: {report.statements} statements on {report.subject} as of position "
             f"{report.position}, in {report.origin} at size {report.size}; "
             f"{report.attachments} attachments ({report.attachment_files} files checked); "
@@ -533,8 +533,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _printable(text: str) -> str:
-    """One line, whatever a hostile bundle put in it: controls and surrogates escaped."""
+def printable(text: str) -> str:
+    """One line, whatever a hostile bundle put in it: controls and surrogates escaped.
+
+    Every character that is not printable (C0 and C1 controls, line and
+    paragraph separators, bidi formatting, lone surrogates) is shown as its
+    Python escape, so a bundle cannot rewrite the terminal line that says OK.
+    """
     return "".join(
         c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else repr(c)[1:-1] for c in text
     )
