@@ -49,6 +49,32 @@ def log_identity(store: Store) -> tuple[str, Verifier]:
     return origin, parse_verifier_key(vkey)
 
 
+POLICY_KEY = "witness_policy"
+"""The ``prov_meta`` key holding the witness policy (JSON)."""
+
+
+def witness_policy(store: Store) -> tuple[tuple[Verifier, ...], int] | None:
+    """The store's witness policy ``(witnesses, quorum)``, or None if none was set.
+
+    Raises:
+        StoreError: if the stored policy is malformed.
+    """
+    raw = store.meta.get(POLICY_KEY)
+    if raw is None:
+        return None
+    from provenance.rules.strict_json import loads
+    from provenance.trust import parse_witness_vkey, witness_set
+
+    try:
+        obj = loads(raw, "witness policy")
+        if not isinstance(obj, dict) or not isinstance(obj.get("witnesses"), list):
+            raise InputError('it is not {"witnesses": [...], "quorum": K}')
+        keys = [parse_witness_vkey(v) for v in obj["witnesses"]]
+        return witness_set(keys, obj.get("quorum"))
+    except InputError as e:
+        raise StoreError(f"the stored witness policy is malformed ({e}): set it again") from e
+
+
 def log_vkey(origin: str, key: SigningKey) -> str:
     """The signed-note verifier key of a log key under an origin."""
     return format_verifier_key(origin, key.public_bytes)
