@@ -8,6 +8,7 @@ a size (they must then share a root, which ``prov verify`` checks).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -149,6 +150,41 @@ def add_cosignature(
             (checkpoint.id, witness.name, f"{witness.key_id:08x}", line, stamp),
         )
     return stamp
+
+
+def verified_cosignatures(
+    checkpoint: StoredCheckpoint, witnesses: Iterable[Verifier]
+) -> tuple[str, ...]:
+    """The checkpoint's cosignature lines that verify under one of ``witnesses``.
+
+    A line is kept only if it is a well-formed signature line by the witness
+    its row names, from a known witness key, its signature verifies over the
+    checkpoint text (tlog-cosignature §Ed25519 signed message) and its
+    timestamp is the row's and at most 2^63 - 1. Each witness key once.
+    """
+    from provenance.errors import ProvenanceError
+    from provenance.log.note import parse_note, parse_signature_line
+
+    known = {(w.name, w.key_id): w for w in witnesses}
+    try:
+        text = parse_note(checkpoint.note)[0].encode("utf-8")
+    except ProvenanceError:
+        return ()
+    kept: list[str] = []
+    seen: set[bytes] = set()
+    for name, kid, line, stamp in checkpoint.cosignatures:
+        try:
+            sig = parse_signature_line(line)
+            witness = known.get((sig.name, sig.key_id))
+            if witness is None or (sig.name, f"{sig.key_id:08x}") != (name, kid):
+                continue
+            if witness.verify(text, sig.signature) != stamp or witness.public_key in seen:
+                continue
+        except ProvenanceError:
+            continue
+        seen.add(witness.public_key)
+        kept.append(sig.line)
+    return tuple(kept)
 
 
 ROTATION_LINE = "prov-log-key "
