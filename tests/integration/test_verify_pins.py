@@ -173,8 +173,10 @@ def test_a_retired_pinned_key_follows_the_signed_transition(pinned: Pinned, demo
     old = KeyRing(demo.keys_dir).path_of("root-log")
     result = CliRunner().invoke(
         cli,
-        ["log", "rotate-key", "--log-key", str(old), "--new-key", "log-2"]
-        + ["--store", str(pinned.store_dir), "--keys", str(keys)],
+        [
+            *("log", "rotate-key", "--log-key", str(old), "--new-key", "log-2"),
+            *("--store", str(pinned.store_dir), "--keys", str(keys)),
+        ],
     )
     assert result.exit_code == 0, result.output
     out = _ok(pinned.verify("--vkey", pinned.vkey))
@@ -378,9 +380,11 @@ def test_check_proof_does_not_count_a_relabelled_cosignature_twice(pinned: Pinne
     proof += f"\u2014 {alias} {base64.b64encode(relabelled).decode()}\n"
     result = CliRunner().invoke(
         cli,
-        ["log", "check-proof", str(pinned.file("p", proof)), str(pinned.file("e", entry))]
-        + ["--vkey", pinned.vkey, "--witness", pinned.witness_vkey, "--witness", renamed]
-        + ["--quorum", "2"],
+        [
+            *("log", "check-proof", str(pinned.file("p", proof)), str(pinned.file("e", entry))),
+            *("--vkey", pinned.vkey, "--witness", pinned.witness_vkey, "--witness", renamed),
+            *("--quorum", "2"),
+        ],
     )
     assert result.exit_code == 2, result.output
     assert "under two names" in result.stderr
