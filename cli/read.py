@@ -401,6 +401,10 @@ def verify(
                 report = audit(store, progress=bar.update, since=since, pins=pins)
         if rebuild_views and report.ok:
             store.views.rebuild()
+        elif rebuild_views:
+            report.notes.append(
+                "--rebuild-views: the views were not rebuilt, the record is not intact"
+            )
     if as_json:
         echo_json(
             {
@@ -408,7 +412,7 @@ def verify(
                 "statements": report.statements,
                 "subjects": report.subjects,
                 "since": since.size if since else None,
-                "trust": trusted,
+                "trust": {**trusted, "summary": _say_anchors(trusted)},
                 "problems": [p.to_json() for p in report.problems],
                 "notes": report.notes,
             }
