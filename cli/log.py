@@ -59,6 +59,8 @@ from provenance.store.checkpoints import (
     log_vkey,
     rotate_log_key,
     sign_checkpoint,
+    verified_cosignatures,
+    witness_policy,
 )
 from provenance.store.location import Location
 
@@ -546,25 +548,42 @@ def log_rotate_key(
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
 )
+@click.option(
+    "--witness",
+    "witness_vkeys",
+    multiple=True,
+    metavar="VKEY",
+    help="A witness key whose cosignatures may be included, besides the witness policy's.",
+)
 @store_option
 @handle_errors
-def log_prove(statement_id: str, size: int | None, out: Path | None, store_dir: Location) -> None:
+def log_prove(
+    statement_id: str,
+    size: int | None,
+    out: Path | None,
+    witness_vkeys: tuple[str, ...],
+    store_dir: Location,
+) -> None:
     """Write a C2SP tlog-proof that statement ID is in the log.
 
     ID is a statement id or a unique prefix (8+ hex). The proof holds the
     leaf index, the inclusion proof hashes and the signed checkpoint (with
-    the witnesses' cosignatures recorded so far). Check it offline with
-    'prov log check-proof' and the statement's entry ('prov log entry --raw').
+    the recorded cosignatures that verify under a known witness key: the
+    witness policy's or a --witness; others are left out, said on stderr).
+    Check it offline with 'prov log check-proof' and the statement's entry
+    ('prov log entry --raw').
 
     \b
     Example:
       prov log prove 3b0c9f1a --out finding.proof
       prov log entry 3b0c9f1a --raw --out finding.entry
     """
+    given = [_verifier(v, "--witness", COSIGNATURE_V1) for v in witness_vkeys]
     with Store.open(store_dir) as store:
         sid = store.resolve_statement(statement_id)
         record = store.statement(sid)
         cp = find_checkpoint(store, size)
+        policy = witness_policy(store)
         if record.position >= cp.size:
             fail(
                 f"statement {sid[:12]} is leaf {record.position}, not in the checkpoint of "
@@ -573,7 +592,15 @@ def log_prove(statement_id: str, size: int | None, out: Path | None, store_dir: 
         hashes = store.log_inclusion(record.position, cp.size)
     # The proof must hold before it is handed out; a failure here means damage.
     verify_inclusion(leaf_hash(record.envelope.raw), record.position, cp.size, hashes, cp.root)
-    text = format_tlog_proof(record.position, hashes, _full_note(cp))
+    # Never hand out a cosignature line that a known witness key does not verify.
+    lines = verified_cosignatures(cp, [*given, *(policy[0] if policy else ())])
+    if len(lines) < len(cp.cosignatures):
+        click.echo(
+            f"note: left out {len(cp.cosignatures) - len(lines)} recorded cosignature line(s) "
+            "that no known witness key verifies (set 'prov log policy' or pass --witness)",
+            err=True,
+        )
+    text = format_tlog_proof(record.position, hashes, cp.note + "".join(lines))
     _write_out(text.encode("utf-8"), out)
 
 

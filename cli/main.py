@@ -10,6 +10,7 @@ import click
 
 from . import attach, bundle, log, read, record, timeline, transfer, write
 from .demo import demo
+from .trust import COMMANDS as TRUST_COMMANDS
 
 
 class ProvGroup(click.Group):
@@ -70,6 +71,7 @@ for command in [
     *transfer.COMMANDS,
     *log.COMMANDS,
     *bundle.COMMANDS,
+    *TRUST_COMMANDS,
     demo,
 ]:
     cli.add_command(command)

@@ -39,6 +39,7 @@ from provenance.store.tables import INDEX_COLUMNS, IndexRow
 
 if TYPE_CHECKING:
     from provenance.store.store import Store
+    from provenance.trust import Pins
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,12 @@ class _Auditor:
         store: Store,
         progress: Callable[[int], None] | None,
         since: Trusted | None = None,
+        pins: Pins | None = None,
     ) -> None:
         self.store = store
         self.progress = progress
         self.since = since
+        self.pins = pins
         self.start = since.size if since else 0
         self.report = AuditReport()
         # The record replayed so far: what the acceptance rules ask about.
@@ -132,7 +135,13 @@ class _Auditor:
         self.report.problems.append(Problem(message, **where))
 
     def run(self) -> AuditReport:
-        self.log = LogAudit(self.store, self.problem, self.since)
+        pinned_root = self.pins.root_key_id if self.pins else None
+        stored_root = self.store.meta.get("root_key_id")
+        if pinned_root is not None and pinned_root != stored_root:
+            # The first statement is checked against the store's root key id, so
+            # the pin holds when that id is the pinned one.
+            self.problem(f"the pinned root key id {pinned_root} is not the store's {stored_root}")
+        self.log = LogAudit(self.store, self.problem, self.since, self.pins, self.report.notes)
         if self.since is not None:
             self._prime()
         self._pass()
@@ -477,14 +486,21 @@ def audit(
     store: Store,
     progress: Callable[[int], None] | None = None,
     since: Trusted | None = None,
+    pins: Pins | None = None,
 ) -> AuditReport:
     """Audit the store; never raises for damaged data, reports it.
+
+    With ``pins`` (anchors the auditor holds outside the store), each pin is
+    compared with the store and one that disagrees is a problem naming it.
+
+    Raises:
+        StoreError: if a pinned log key cannot be checked (no checkpoint).
 
     With ``since`` (a checkpoint the auditor trusts), the audit is incremental:
     the stored log must extend that checkpoint (its nodes fold into the trusted
     root), and only the statements after it are checked in full.
     """
-    auditor = _Auditor(store, progress, since)
+    auditor = _Auditor(store, progress, since, pins)
     try:
         return auditor.run()
     except PersistenceError as e:  # a table is missing or unreadable
