@@ -355,8 +355,10 @@ def verify(
         else:
             with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
                 report = audit(store, progress=bar.update, since=since)
-        if rebuild_views and report.ok:
+        if rebuild_views and (report.ok or report.only_views):
             store.views.rebuild()
+            if not report.ok:  # the record is sound and only the views were wrong
+                report = audit(store, since=since)
     if as_json:
         echo_json(
             {

@@ -15,6 +15,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from provenance.errors import StoreError
+from provenance.model import bodies
 from provenance.projections.subjects import State, apply, fold
 from provenance.records import Recorded
 from provenance.store.failures import kind_of
@@ -158,6 +159,20 @@ def link_rows(rec: Recorded) -> list[tuple[str, str, str, str]]:
     for target, relation in _links(rec):
         rows.setdefault(target, (target, rec.subject, rec.statement_id, relation))
     return [rows[t] for t in sorted(rows)]
+
+
+def challenges_by_target(store: Store, as_of: int | None = None) -> dict[str, list[Recorded]]:
+    """Every ``challenge.raised`` statement (to ``as_of``), by the id of what it challenges.
+
+    Read from the signed statements (found by the statement index), never from
+    the views, so a view row deleted or added cannot hide or invent a challenge.
+    """
+    found: dict[str, list[Recorded]] = {}
+    for rec in store.statements_of_kind("challenge.raised", as_of):
+        body = rec.statement.body
+        assert isinstance(body, bodies.ChallengeRaised)
+        found.setdefault(body.target.id, []).append(rec)
+    return found
 
 
 class Views:
@@ -382,7 +397,22 @@ class Views:
         return {**dict(rows[0]), "refs": json.loads(rows[0]["refs"])} if rows else None
 
     def links_to(self, target: str, relation: str | None = None) -> list[dict[str, Any]]:
-        """Statements that point at a subject or statement id."""
+        """Statements that point at a subject or statement id.
+
+        The challenges of a target (``challenged-by``) are read from the signed
+        statements, not from ``view_links``: what ``prov show`` and ``prov
+        dispute`` say is challenged never rests on a view row.
+        """
+        if relation == "challenged-by":
+            return [
+                {
+                    "target_id": target,
+                    "subject_id": rec.subject,
+                    "statement_id": rec.statement_id,
+                    "relation": relation,
+                }
+                for rec in challenges_by_target(self.store).get(target, [])
+            ]
         sql = "SELECT * FROM view_links WHERE target_id = ?"
         params: tuple[Any, ...] = (target,)
         if relation is not None:

@@ -61,6 +61,8 @@ class Problem:
     statement_id: str | None = None
     subject: str | None = None
     version: int | None = None
+    views: bool = False
+    """Whether the problem is in the views alone (``prov verify --rebuild-views`` repairs it)."""
 
     def describe(self) -> str:
         """One line naming where the problem is and what it is."""
@@ -100,6 +102,11 @@ class AuditReport:
     def ok(self) -> bool:
         """True when nothing is wrong."""
         return not self.problems
+
+    @property
+    def only_views(self) -> bool:
+        """True when something is wrong, and all of it in the views (a rebuild repairs it)."""
+        return bool(self.problems) and all(p.views for p in self.problems)
 
 
 @dataclass
@@ -740,11 +747,11 @@ class _Auditor:
         except StoreError as e:
             if kind_of(e) != "missing-table" and "views are missing" not in str(e):
                 raise
-            self.view_problems = [Problem(f"the views are missing: {REBUILD}")]
+            self.view_problems = [Problem(f"the views are missing: {REBUILD}", views=True)]
             return None
         if why is not None:
             self.view_problems = [
-                Problem(f"the views are out of step with the record: {why} ({REBUILD})")
+                Problem(f"the views are out of step with the record: {why} ({REBUILD})", views=True)
             ]
             return None
         check = _ViewCheck(self.store, upto)
@@ -841,7 +848,8 @@ def audit(
             # Damaged rows, views out of step or missing, a full disk: the audit
             # itself reports what is wrong with the record, in its snapshot, and
             # a database that cannot be read fails the snapshot too.
-            notes.append(f"the views could not be brought up to date first: {e}")
+            if kind_of(e) in ("full", "read-only"):
+                notes.append(f"the views could not be brought up to date first: {e}")
     auditor = _Auditor(store, progress, since)
     try:
         with store.snapshot():

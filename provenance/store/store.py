@@ -585,6 +585,39 @@ class Store:
             )
         return records
 
+    def statements_of_kind(self, kind: str, as_of: int | None = None) -> list[Recorded]:
+        """Every statement of one kind (at or before ``as_of``), in position order.
+
+        Found by the statement index and read from the signed payloads, not from
+        the views: each payload must hash to its indexed id and be of that kind,
+        or StoreError says the index does not match the record.
+        """
+        bound = 2**62 if as_of is None else as_of
+        with self.transaction(commit=False) as tx:
+            rows = [
+                IndexRow.of(r)
+                for r in tx.all(
+                    f"SELECT {INDEX_COLUMNS} FROM statement_index WHERE kind = ? "
+                    "AND position <= ? ORDER BY position",
+                    (kind, bound),
+                )
+            ]
+            found = []
+            for row in rows:
+                state = self._event_state(row.subject_id, row.version)
+                rec = None if state is None else self.record(state, row)
+                if (
+                    rec is None
+                    or rec.envelope.statement_id != row.statement_id
+                    or rec.statement.kind != kind
+                ):
+                    raise StoreError(
+                        f"position {row.position} does not match the statement index: "
+                        "run 'prov verify'"
+                    )
+                found.append(rec)
+        return found
+
     def index_rows(self, statement_ids: list[str]) -> dict[str, IndexRow]:
         """Index rows of the given statements, by statement id (missing ones left out)."""
         found: dict[str, IndexRow] = {}
