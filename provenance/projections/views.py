@@ -18,7 +18,7 @@ from provenance.errors import StoreError
 from provenance.model import bodies
 from provenance.projections.subjects import State, apply, fold
 from provenance.records import Recorded
-from provenance.store.failures import kind_of
+from provenance.store.failures import kind_of, unavailable
 from provenance.store.store import Store
 from provenance.store.tables import Tx, ddl
 
@@ -183,6 +183,8 @@ class Views:
         # Set when the database refused to write the views (a read-only role or
         # copy, a full disk): they stay as a writer left them.
         self.read_only = False
+        # Why the views could not be written, in the database's words.
+        self.refusal: str | None = None
 
     @staticmethod
     def fold(records: list[Recorded]) -> State | None:
@@ -296,6 +298,11 @@ class Views:
                 # A read-only role (an auditor), a read-only replica or copy, a full
                 # disk: the views stay as a writer left them, and say how far they reach.
                 self.read_only = True
+                self.refusal = (
+                    str(e)
+                    if isinstance(e, StoreError)
+                    else str(unavailable(self.store.location, e, writing=True))
+                )
                 return applied
             if done:
                 applied += len(records)

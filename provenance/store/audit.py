@@ -770,10 +770,11 @@ class _Auditor:
         self.report.problems.extend(check.problems)
         last = self.store.size() - 1
         if check.upto < last:
+            refusal = getattr(self.store.views, "refusal", None)
+            why = f" ({refusal})" if refusal else ""
             self.report.notes.append(
                 f"the views reach position {check.upto} of {last} and were compared up to "
-                "there: this connection could not bring them up to date "
-                "(a writer's next command does)"
+                f"there: this connection could not bring them up to date{why}"
             )
 
     def _check_actors_table(self) -> None:

@@ -9,6 +9,7 @@ used or checked now), never as a missing table or as tampering.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 
 from provenance.errors import StoreError
@@ -94,9 +95,24 @@ def reason(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
+def _disk_full(location: Location) -> bool:
+    """Whether the file system holding an SQLite store has no byte left for this user."""
+    if location.path is None:
+        return False
+    try:
+        stat = os.statvfs(location.path)
+    except OSError:
+        return False
+    return stat.f_bavail == 0 or stat.f_favail == 0
+
+
 def unavailable(location: Location, e: BaseException, *, writing: bool) -> StoreError:
     """A StoreError that says what happened to the database at ``location``."""
     kind, why = kind_of(e), reason(e)
+    if kind == "other" and "disk i/o error" in _text(e) and _disk_full(location):
+        # SQLite says only SQLITE_IOERR when it cannot grow its -shm index on a
+        # full file system; the file system itself tells why.
+        kind = "full"
     if kind == "full":
         what = "the disk holding the store is full"
     elif kind == "read-only":

@@ -314,8 +314,10 @@ class Store:
     def _read_meta(self) -> dict[str, str]:
         try:
             rows = self._read("SELECT key, value FROM prov_meta")
-        except PersistenceError as e:
-            raise StoreError(f"{self.location} is not a provenance store ({e})") from e
+        except StoreError as e:
+            if kind_of(e) != "missing-table":
+                raise  # the database failed (a lost connection, a full disk): say so
+            raise StoreError(f"{self.location} is not a provenance store") from e
         meta = {str(k): str(v) for k, v in rows}
         if meta.get("format") != STORE_FORMAT:
             raise StoreError(f"{self.location} is not a provenance store")
