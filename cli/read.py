@@ -399,8 +399,10 @@ def verify(
         else:
             with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
                 report = audit(store, progress=bar.update, since=since, pins=pins)
-        if rebuild_views and report.ok:
+        if rebuild_views and (report.ok or report.only_views):
             store.views.rebuild()
+            if not report.ok:  # the record is sound and only the views were wrong
+                report = audit(store, since=since, pins=pins)
         elif rebuild_views:
             report.notes.append(
                 "--rebuild-views: the views were not rebuilt, the record is not intact"

@@ -64,11 +64,17 @@ def _depends_on(store: Store, rec: Recorded) -> set[str]:
 
 
 def closure(store: Store, subject: str, position: int) -> dict[str, list[Recorded]]:
-    """Every subject record the bundle of ``subject`` as of ``position`` must hold (§3)."""
+    """Every subject record the bundle of ``subject`` as of ``position`` must hold (§3).
+
+    Derived from the signed statements alone (their refs, targets and evidence,
+    and the challenges found by the statement index and read from their
+    payloads), never from the views, so no unchecked view row can drop a
+    statement from the bundle.
+    """
     records = store.subject_records(subject, as_of=position)
     if not records:
         raise StoreError(f"no subject {subject!r} in this store as of position {position}")
-    todo = [subject, *challenge_ids(StoreSource(store), subject, records, position)]
+    todo = [subject, *challenge_ids(StoreSource(store, position), subject, records, position)]
     found: dict[str, list[Recorded]] = {}
     while todo:
         current = todo.pop()

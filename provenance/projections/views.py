@@ -10,17 +10,17 @@ wrong; the next command catches them up.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from provenance.errors import StoreError
-from provenance.projections.subjects import State, apply
+from provenance.model import bodies
+from provenance.projections.subjects import State, apply, fold
 from provenance.records import Recorded
+from provenance.store.failures import kind_of, unavailable
+from provenance.store.store import Store
 from provenance.store.tables import Tx, ddl
-
-if TYPE_CHECKING:
-    from provenance.store.store import Store
 
 VIEW_TABLES = {
     "view_subjects": "subject_id TEXT PRIMARY KEY, subject_type TEXT NOT NULL, "
@@ -114,13 +114,65 @@ def _links(rec: Recorded) -> list[tuple[str, str]]:
 
 
 def _refused_write(e: BaseException) -> bool:
-    """Whether the database refused a write for lack of rights (not for a fault)."""
-    cause = e.__cause__
-    names = {type(cause).__name__, type(e).__name__}
-    text = str(e).lower()
-    return bool(names & {"InsufficientPrivilege", "ReadOnlySqlTransaction"}) or (
-        "readonly database" in text or "permission denied" in text
+    """Whether the database refused a write for lack of rights or of room (not for a fault).
+
+    A read-only role or replica, a read-only copy, a full disk: the views stay
+    as a writer left them, and the record can still be read.
+    """
+    return kind_of(e) in ("read-only", "full")
+
+
+def _clashed(e: BaseException) -> bool:
+    """Whether a view write failed on a key the views already hold."""
+    current: BaseException | None = e
+    while current is not None:
+        if isinstance(current, IntegrityError) or type(current).__name__ == "IntegrityError":
+            return True
+        current = current.__cause__
+    return False
+
+
+OUT_OF_STEP = "run 'prov verify --rebuild-views'"
+
+
+def history_row(rec: Recorded) -> tuple[Any, ...]:
+    """The ``view_history`` row of a statement, as the views store it."""
+    p = rec.statement.payload
+    return (
+        rec.position,
+        rec.statement_id,
+        rec.subject,
+        rec.version,
+        p.kind,
+        p.author,
+        rec.signer,
+        p.issued_at,
+        rec.received_at,
+        json.dumps(list(p.refs)),
+        summarise(rec),
     )
+
+
+def link_rows(rec: Recorded) -> list[tuple[str, str, str, str]]:
+    """The ``view_links`` rows a statement adds, one per target (the first relation wins)."""
+    rows: dict[str, tuple[str, str, str, str]] = {}
+    for target, relation in _links(rec):
+        rows.setdefault(target, (target, rec.subject, rec.statement_id, relation))
+    return [rows[t] for t in sorted(rows)]
+
+
+def challenges_by_target(store: Store, as_of: int | None = None) -> dict[str, list[Recorded]]:
+    """Every ``challenge.raised`` statement (to ``as_of``), by the id of what it challenges.
+
+    Read from the signed statements (found by the statement index), never from
+    the views, so a view row deleted or added cannot hide or invent a challenge.
+    """
+    found: dict[str, list[Recorded]] = {}
+    for rec in store.statements_of_kind("challenge.raised", as_of):
+        body = rec.statement.body
+        assert isinstance(body, bodies.ChallengeRaised)
+        found.setdefault(body.target.id, []).append(rec)
+    return found
 
 
 class Views:
@@ -128,8 +180,16 @@ class Views:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        # Set when the database refused to write the views (a read-only role).
+        # Set when the database refused to write the views (a read-only role or
+        # copy, a full disk): they stay as a writer left them.
         self.read_only = False
+        # Why the views could not be written, in the database's words.
+        self.refusal: str | None = None
+
+    @staticmethod
+    def fold(records: list[Recorded]) -> State | None:
+        """A subject's state after its ``records`` (the views' own projection)."""
+        return fold(records)
 
     # -- maintenance ---------------------------------------------------------
 
@@ -157,11 +217,51 @@ class Views:
         try:
             with self.store.transaction(commit=False) as tx:
                 row = tx.one("SELECT position, notification_id FROM view_tracking WHERE id = 1")
-        except PersistenceError:
+        except (StoreError, PersistenceError) as e:
+            if kind_of(e) != "missing-table":
+                raise  # the database failed: say so, not that the views are missing
             row = None
         if row is None:
             raise StoreError("the store's views are missing; run 'prov verify --rebuild-views'")
         return int(row[0]), int(row[1])
+
+    def out_of_step(self) -> str | None:
+        """Why the views' tracking row does not fit the record or the views, if it does not.
+
+        The tracked position must be a position of the record (or -1), with that
+        statement's notification id, and the last one ``view_history`` holds.
+        """
+        # One statement, so that it reads one snapshot even on PostgreSQL's READ
+        # COMMITTED (a catch-up committing meanwhile cannot make it look wrong).
+        try:
+            with self.store.transaction(commit=False) as tx:
+                row = tx.one(
+                    "SELECT t.position, t.notification_id, "
+                    "(SELECT MAX(position) FROM statement_index), "
+                    "(SELECT MAX(position) FROM view_history), "
+                    "(SELECT notification_id FROM statement_index WHERE position = t.position) "
+                    "FROM view_tracking t WHERE t.id = 1"
+                )
+        except StoreError as e:
+            if kind_of(e) != "missing-table":
+                raise
+            row = None
+        if row is None:
+            raise StoreError("the store's views are missing; run 'prov verify --rebuild-views'")
+        position, nid = int(row[0]), int(row[1])
+        size = 0 if row[2] is None else int(row[2]) + 1
+        last = -1 if row[3] is None else int(row[3])
+        found = row[4]
+        where = f"view_tracking says position {position}, notification {nid}"
+        if position >= size:
+            return f"{where}, beyond the record's last position {size - 1}"
+        if position < -1 or (position == -1 and nid != 0):
+            return f"{where}, which is no position of the record"
+        if position >= 0 and (found is None or int(found) != nid):
+            return f"{where}, but that statement's notification id is {found}"
+        if last != position:
+            return f"{where}, but view_history reaches position {last}"
+        return None
 
     def catch_up(self) -> int:
         """Apply, page by page, every statement recorded since the tracked position.
@@ -171,6 +271,12 @@ class Views:
         statements were applied.
         """
         applied = 0
+        if self.store.in_snapshot:
+            return 0  # a snapshot reads; the views are brought up to date outside it
+        if not self.read_only and (why := self.out_of_step()) is not None:
+            raise StoreError(
+                f"the store's views are out of step with the record ({why}): {OUT_OF_STEP}"
+            )
         while not self.read_only:
             position, nid = self.tracking()
             records = self.store.read_page(position + 1, nid, PAGE)
@@ -181,12 +287,22 @@ class Views:
                 done = self._apply_page(
                     (position, nid), (last.position, last.notification_id), records
                 )
-            except PersistenceError as e:
+            except (StoreError, PersistenceError) as e:
+                if _clashed(e):
+                    raise StoreError(
+                        "the store's views are out of step with the record (they already "
+                        f"hold a statement after position {position}): {OUT_OF_STEP}"
+                    ) from e
                 if not _refused_write(e):
                     raise
-                # A read-only role (an auditor) or a read-only replica: the views
-                # stay as a writer left them, and say how far they reach.
+                # A read-only role (an auditor), a read-only replica or copy, a full
+                # disk: the views stay as a writer left them, and say how far they reach.
                 self.read_only = True
+                self.refusal = (
+                    str(e)
+                    if isinstance(e, StoreError)
+                    else str(unavailable(self.store.location, e, writing=True))
+                )
                 return applied
             if done:
                 applied += len(records)
@@ -230,28 +346,9 @@ class Views:
 
     @staticmethod
     def _write_history(tx: Tx, rec: Recorded) -> None:
-        p = rec.statement.payload
-        tx.run(
-            "INSERT INTO view_history VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                rec.position,
-                rec.statement_id,
-                rec.subject,
-                rec.version,
-                p.kind,
-                p.author,
-                rec.signer,
-                p.issued_at,
-                rec.received_at,
-                json.dumps(list(p.refs)),
-                summarise(rec),
-            ),
-        )
-        for target, relation in _links(rec):
-            tx.run(
-                "INSERT INTO view_links VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (target, rec.subject, rec.statement_id, relation),
-            )
+        tx.run("INSERT INTO view_history VALUES (?,?,?,?,?,?,?,?,?,?,?)", history_row(rec))
+        for row in link_rows(rec):
+            tx.run("INSERT INTO view_links VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", row)
 
     # -- queries -------------------------------------------------------------
 
@@ -307,7 +404,22 @@ class Views:
         return {**dict(rows[0]), "refs": json.loads(rows[0]["refs"])} if rows else None
 
     def links_to(self, target: str, relation: str | None = None) -> list[dict[str, Any]]:
-        """Statements that point at a subject or statement id."""
+        """Statements that point at a subject or statement id.
+
+        The challenges of a target (``challenged-by``) are read from the signed
+        statements, not from ``view_links``: what ``prov show`` and ``prov
+        dispute`` say is challenged never rests on a view row.
+        """
+        if relation == "challenged-by":
+            return [
+                {
+                    "target_id": target,
+                    "subject_id": rec.subject,
+                    "statement_id": rec.statement_id,
+                    "relation": relation,
+                }
+                for rec in challenges_by_target(self.store).get(target, [])
+            ]
         sql = "SELECT * FROM view_links WHERE target_id = ?"
         params: tuple[Any, ...] = (target,)
         if relation is not None:
@@ -321,3 +433,6 @@ class Views:
             name: sorted(tuple(r.values()) for r in self._query(f"SELECT * FROM {name}"))
             for name in VIEW_TABLES
         }
+
+
+Store.use_views(Views)

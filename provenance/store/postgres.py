@@ -171,6 +171,23 @@ class PgStatementRecorder(PostgresApplicationRecorder):
         ):
             yield Tx(cursor, "%s", "postgres")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        """One REPEATABLE READ, READ ONLY transaction: every query sees one snapshot.
+
+        PostgreSQL takes the snapshot at the transaction's first query and keeps
+        it to the end (PostgreSQL manual §13.2.2 "Repeatable Read Isolation
+        Level"); it is fixed here, before the caller reads anything.
+        """
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(force_rollback=True),
+            conn.cursor(row_factory=tuple_row) as cursor,
+        ):
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT 1")
+            yield Tx(cursor, "%s", "postgres")
+
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
