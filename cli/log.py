@@ -75,6 +75,7 @@ from .context import (
     new_passphrase,
     store_option,
 )
+from .output import force_option, out_option, write_output
 
 DEFAULT_LOG_KEY = "root-log"
 """The log key ``prov init`` makes with the default ``--key-name root``."""
@@ -117,14 +118,6 @@ def _read_text(path: Path, what: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         fail(f"{what} {path} is not UTF-8 text", EXIT_BAD_INPUT)
-
-
-def _write_out(data: bytes, out: Path | None) -> None:
-    """Write bytes to ``out``, or to stdout when no file is given."""
-    if out is None:
-        click.echo(data, nl=False)  # bytes go to the binary stdout unchanged
-    else:
-        out.write_bytes(data)
 
 
 def _verifier(vkey: str, option: str, key_type: int) -> Verifier:
@@ -543,12 +536,13 @@ def log_rotate_key(
     type=int,
     help="The size of the stored checkpoint to prove against (default: the latest).",
 )
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
-)
+@out_option("Write to FILE, not stdout ('-': stdout); never over a file without --force.")
+@force_option
 @store_option
 @handle_errors
-def log_prove(statement_id: str, size: int | None, out: Path | None, store_dir: Location) -> None:
+def log_prove(
+    statement_id: str, size: int | None, out: Path | None, force: bool, store_dir: Location
+) -> None:
     """Write a C2SP tlog-proof that statement ID is in the log.
 
     ID is a statement id or a unique prefix (8+ hex). The proof holds the
@@ -574,18 +568,17 @@ def log_prove(statement_id: str, size: int | None, out: Path | None, store_dir: 
     # The proof must hold before it is handed out; a failure here means damage.
     verify_inclusion(leaf_hash(record.envelope.raw), record.position, cp.size, hashes, cp.root)
     text = format_tlog_proof(record.position, hashes, _full_note(cp))
-    _write_out(text.encode("utf-8"), out)
+    write_output(text.encode("utf-8"), out, force=force)
 
 
 @log_group.command("consistency")
 @click.argument("old", type=int)
 @click.argument("new", type=int)
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
-)
+@out_option("Write to FILE, not stdout ('-': stdout); never over a file without --force.")
+@force_option
 @store_option
 @handle_errors
-def log_consistency(old: int, new: int, out: Path | None, store_dir: Location) -> None:
+def log_consistency(old: int, new: int, out: Path | None, force: bool, store_dir: Location) -> None:
     """Write a proof that the checkpoint of size NEW extends that of size OLD.
 
     Both sizes must be those of stored checkpoints. The file is UTF-8 text,
@@ -612,20 +605,19 @@ def log_consistency(old: int, new: int, out: Path | None, store_dir: Location) -
         second = find_checkpoint(store, new)
         hashes = store.log_consistency(old, new)
     verify_consistency(old, new, hashes, first.root, second.root)
-    _write_out(format_consistency_proof(old, new, hashes).encode("ascii"), out)
+    write_output(format_consistency_proof(old, new, hashes).encode("ascii"), out, force=force)
 
 
 @log_group.command("entry")
 @click.argument("statement_id", metavar="ID")
 @click.option("--raw", is_flag=True, help="Write the entry bytes exactly (the stored envelope).")
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
-)
+@out_option("Write to FILE, not stdout ('-': stdout); never over a file without --force.")
+@force_option
 @store_option
 @json_option
 @handle_errors
 def log_entry(
-    statement_id: str, raw: bool, out: Path | None, store_dir: Location, as_json: bool
+    statement_id: str, raw: bool, out: Path | None, force: bool, store_dir: Location, as_json: bool
 ) -> None:
     """Show the log leaf of statement ID; with --raw, write its entry bytes exactly.
 
@@ -641,7 +633,7 @@ def log_entry(
         record = store.statement(store.resolve_statement(statement_id))
     entry = record.envelope.raw
     if raw:
-        _write_out(entry, out)
+        write_output(entry, out, force=force)
         return
     info = {
         "statement_id": record.statement_id,
@@ -653,7 +645,7 @@ def log_entry(
         text = json.dumps(info, indent=2) + "\n"
     else:
         text = "".join(f"{k.replace('_', ' ')}: {v}\n" for k, v in info.items())
-    _write_out(text.encode("utf-8"), out)
+    write_output(text.encode("utf-8"), out, force=force)
 
 
 @log_group.command("check-proof")
