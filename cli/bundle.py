@@ -13,13 +13,14 @@ from pathlib import Path
 
 import click
 
-from provenance.bundle.export import encode_bundle, export_bundle, write_atomically
+from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import BundleError, printable, verify_bundle
 from provenance.bundle.reader import bundle_dispute, read_bundle
 from provenance.projections.history import entries as history_entries
 from provenance.projections.subjects import fold
 
 from .context import EXIT_VERIFY_FAILED, echo_json, fail, handle_errors, json_option, store_option
+from .output import force_option, is_stdout, out_option, write_output
 from .read import as_of_option, resolve
 from .render import render_history
 from .timeline import render_dispute
@@ -46,12 +47,10 @@ def bundle_group() -> None:
 
 @bundle_group.command("export")
 @click.argument("subject")
-@click.option(
-    "--out", required=True, type=click.Path(path_type=Path), help="The bundle file to write."
-)
+@out_option("The bundle file to write ('-': stdout).", required=True)
 @as_of_option
 @click.option("--with-attachments", is_flag=True, help="Include attached files, not only hashes.")
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@force_option
 @store_option
 @handle_errors
 def bundle_export(
@@ -83,11 +82,12 @@ def bundle_export(
             store, subject, resolve(store, as_of), with_attachments=with_attachments
         )
     data = encode_bundle(bundle)
-    write_atomically(data, out, force=force)
+    write_output(data, out, force=force)
     click.echo(
-        f"wrote {out}: {len(bundle['statements'])} statements on {subject} as of position "
+        err=is_stdout(out),
+        message=f"wrote {out}: {len(bundle['statements'])} statements on {subject} as of position "
         f"{bundle['as_of']['position']}, proved against the checkpoint of size "
-        f"{bundle['checkpoint'].split(chr(10))[1]}, {len(data)} bytes"
+        f"{bundle['checkpoint'].split(chr(10))[1]}, {len(data)} bytes",
     )
 
 
@@ -138,10 +138,8 @@ def bundle_verify(
 
 
 @bundle_group.command("verifier")
-@click.option(
-    "--out", required=True, type=click.Path(path_type=Path), help="The zipapp file to write."
-)
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@out_option("The zipapp file to write ('-': stdout).", required=True)
+@force_option
 @handle_errors
 def bundle_verifier(out: Path, force: bool) -> None:
     """Write the standalone offline verifier: one zipapp, to run where 'prov' is not installed.
@@ -159,8 +157,9 @@ def bundle_verifier(out: Path, force: bool) -> None:
     from provenance.bundle.standalone import build
 
     data = build()
-    write_atomically(data, out, force=force)
-    click.echo(f"wrote {out}: the standalone bundle verifier, {len(data)} bytes")
+    write_output(data, out, force=force)
+    if not is_stdout(out):
+        click.echo(f"wrote {out}: the standalone bundle verifier, {len(data)} bytes")
 
 
 @bundle_group.command("show")

@@ -77,6 +77,7 @@ from .context import (
     new_passphrase,
     store_option,
 )
+from .output import force_option, out_option, write_output
 
 DEFAULT_LOG_KEY = "root-log"
 """The log key ``prov init`` makes with the default ``--key-name root``."""
@@ -119,14 +120,6 @@ def _read_text(path: Path, what: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         fail(f"{what} {path} is not UTF-8 text", EXIT_BAD_INPUT)
-
-
-def _write_out(data: bytes, out: Path | None) -> None:
-    """Write bytes to ``out``, or to stdout when no file is given."""
-    if out is None:
-        click.echo(data, nl=False)  # bytes go to the binary stdout unchanged
-    else:
-        out.write_bytes(data)
 
 
 def _verifier(vkey: str, option: str, key_type: int) -> Verifier:
@@ -545,9 +538,8 @@ def log_rotate_key(
     type=int,
     help="The size of the stored checkpoint to prove against (default: the latest).",
 )
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
-)
+@out_option("Write to FILE, not stdout ('-': stdout); never over a file without --force.")
+@force_option
 @click.option(
     "--witness",
     "witness_vkeys",
@@ -561,6 +553,7 @@ def log_prove(
     statement_id: str,
     size: int | None,
     out: Path | None,
+    force: bool,
     witness_vkeys: tuple[str, ...],
     store_dir: Location,
 ) -> None:
@@ -601,18 +594,17 @@ def log_prove(
             err=True,
         )
     text = format_tlog_proof(record.position, hashes, cp.note + "".join(lines))
-    _write_out(text.encode("utf-8"), out)
+    write_output(text.encode("utf-8"), out, force=force)
 
 
 @log_group.command("consistency")
 @click.argument("old", type=int)
 @click.argument("new", type=int)
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
-)
+@out_option("Write to FILE, not stdout ('-': stdout); never over a file without --force.")
+@force_option
 @store_option
 @handle_errors
-def log_consistency(old: int, new: int, out: Path | None, store_dir: Location) -> None:
+def log_consistency(old: int, new: int, out: Path | None, force: bool, store_dir: Location) -> None:
     """Write a proof that the checkpoint of size NEW extends that of size OLD.
 
     Both sizes must be those of stored checkpoints. The file is UTF-8 text,
@@ -639,20 +631,19 @@ def log_consistency(old: int, new: int, out: Path | None, store_dir: Location) -
         second = find_checkpoint(store, new)
         hashes = store.log_consistency(old, new)
     verify_consistency(old, new, hashes, first.root, second.root)
-    _write_out(format_consistency_proof(old, new, hashes).encode("ascii"), out)
+    write_output(format_consistency_proof(old, new, hashes).encode("ascii"), out, force=force)
 
 
 @log_group.command("entry")
 @click.argument("statement_id", metavar="ID")
 @click.option("--raw", is_flag=True, help="Write the entry bytes exactly (the stored envelope).")
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
-)
+@out_option("Write to FILE, not stdout ('-': stdout); never over a file without --force.")
+@force_option
 @store_option
 @json_option
 @handle_errors
 def log_entry(
-    statement_id: str, raw: bool, out: Path | None, store_dir: Location, as_json: bool
+    statement_id: str, raw: bool, out: Path | None, force: bool, store_dir: Location, as_json: bool
 ) -> None:
     """Show the log leaf of statement ID; with --raw, write its entry bytes exactly.
 
@@ -668,7 +659,7 @@ def log_entry(
         record = store.statement(store.resolve_statement(statement_id))
     entry = record.envelope.raw
     if raw:
-        _write_out(entry, out)
+        write_output(entry, out, force=force)
         return
     info = {
         "statement_id": record.statement_id,
@@ -680,7 +671,7 @@ def log_entry(
         text = json.dumps(info, indent=2) + "\n"
     else:
         text = "".join(f"{k.replace('_', ' ')}: {v}\n" for k, v in info.items())
-    _write_out(text.encode("utf-8"), out)
+    write_output(text.encode("utf-8"), out, force=force)
 
 
 @log_group.command("check-proof")

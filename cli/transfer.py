@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -28,17 +26,13 @@ from .context import (
     json_option,
     store_option,
 )
+from .output import force_option, is_stdout, open_output, out_option
 from .read import as_of_option, resolve
 
 
 @click.command("export")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to FILE instead of stdout.",
-)
-@click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
+@out_option("Write to FILE instead of stdout ('-': stdout).")
+@force_option
 @as_of_option
 @store_option
 @handle_errors
@@ -54,51 +48,13 @@ def export(out: Path | None, force: bool, as_of: str | None, store_dir: Location
       prov export --out store.jsonl --store ./store
       prov export --as-of 2024-12-10 > record-on-the-day.jsonl
     """
-    if out is not None and out.exists() and not force:
-        fail(f"{out} already exists (pass --force to overwrite it)")
     with Store.open(store_dir) as store:
         position = resolve(store, as_of)
-        if out is None:
-            # click's own stdout, so that CliRunner captures it like the rest.
-            with click.open_file("-", "wb") as stdout:
-                lib.export(store, cast(BinaryIO, stdout), position)
-            return
-        count = _export_to_file(store, out, force, position)
-    click.echo(f"exported {count} statements to {out}")
-
-
-def _export_to_file(store: Store, out: Path, force: bool, as_of: int | None) -> int:
-    """Export into a temporary file next to ``out``, then move it into place."""
-    # The same directory, so that the final rename is atomic and never copies.
-    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            count = lib.export(store, f, as_of)
-            f.flush()
-            os.fsync(f.fileno())
-        _place(tmp, out, force)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return count
-
-
-def _place(tmp: Path, out: Path, force: bool) -> None:
-    """Move the finished export to ``out``; without ``force``, never replace a file."""
-    if force:
-        os.replace(tmp, out)
-        return
-    try:
-        # A hard link fails if ``out`` exists, which closes the window between
-        # the check at the start and now (a rename would silently replace it).
-        os.link(tmp, out)
-    except FileExistsError:
-        fail(f"{out} already exists (pass --force to overwrite it)")
-    except OSError:
-        # No hard links on this file system: fall back on checking again.
-        if out.exists():
-            fail(f"{out} already exists (pass --force to overwrite it)")
-        os.replace(tmp, out)
+        # A file appears only once complete (cli/output.py); stdout is click's own.
+        with open_output(out, force=force) as f:
+            count = lib.export(store, f, position)
+    if not is_stdout(out):
+        click.echo(f"exported {count} statements to {out}")
 
 
 def _create_store(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from provenance.canonical import canonical_json
 from provenance.errors import InputError, SignatureError
 from provenance.ids import KeyId, StatementId
+from provenance.rules import strict_json
 
 PAYLOAD_TYPE = "application/vnd.prov.statement.v1+json"
 """The DSSE payloadType of every statement; it is inside the signature (PAE)."""
@@ -119,14 +119,9 @@ def parse_envelope(raw: bytes) -> Envelope:
     """Parse envelope bytes strictly; raise InputError naming what is wrong."""
     if len(raw) > MAX_ENVELOPE_BYTES:
         raise InputError(f"envelope is {len(raw)} bytes; the limit is {MAX_ENVELOPE_BYTES}")
-    try:
-        obj: Any = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise InputError("envelope is not UTF-8") from e
-    except json.JSONDecodeError as e:
-        raise InputError(f"envelope is not valid JSON ({e.msg} at line {e.lineno})") from e
-    except (RecursionError, ValueError) as e:  # nesting too deep, integer too long
-        raise InputError(f"envelope is not acceptable JSON ({type(e).__name__})") from e
+    # Strict JSON (docs/spec/statements.md, "What a verifier refuses"): a
+    # duplicate "payload" would otherwise let a decoy hide behind the signed one.
+    obj: Any = strict_json.loads(raw, "envelope")
     if not isinstance(obj, dict):
         raise InputError("envelope must be a JSON object")
     if set(obj) != _ENVELOPE_KEYS:

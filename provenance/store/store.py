@@ -245,7 +245,10 @@ class Store:
             _postgres().create_schema(location.pg)
         else:
             assert location.path is not None
-            location.path.mkdir(parents=True, exist_ok=True)
+            # Only the owner may read a new store (docs/files.md). SQLite gives
+            # its -wal and -shm files the mode of the database file.
+            location.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            (location.path / DB_NAME).touch(mode=0o600, exist_ok=False)
         app: ProvenanceApplication | None = None
         try:
             app = cls._app(location, create=True)
