@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -13,11 +12,10 @@ from typing import BinaryIO, cast
 import click
 
 from provenance import transfer as lib
-from provenance.errors import InputError
 from provenance.store import Store
 from provenance.store.copy import copy_store
 from provenance.store.location import Location
-from provenance.transfer import ImportReport, LineResult
+from provenance.transfer import ImportReport
 
 from .context import (
     EXIT_BAD_INPUT,
@@ -101,22 +99,6 @@ def _place(tmp: Path, out: Path, force: bool) -> None:
         os.replace(tmp, out)
 
 
-def _create_store(
-    store_dir: Location, lines: Iterator[bytes], root_key_id: str
-) -> tuple[Store, ImportReport, int]:
-    """Create the store from the first non-blank line; return it, the report so far
-    and the line number of the next line."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        store = lib.create_from_export(store_dir, line, root_key_id)
-        report = ImportReport()
-        genesis = next(store.iter_records())
-        report.add(LineResult(number, genesis.statement_id, "accepted"))
-        return store, report, number + 1
-    raise InputError("the file holds no statement to create the store from")
-
-
 def _print_report(report: ImportReport, as_json: bool) -> None:
     if as_json:
         echo_json(report.to_json())
@@ -161,20 +143,18 @@ def import_(file: Path, store_dir: Location, root_key_id: str | None, as_json: b
         )
     with click.open_file(file, "rb") as f:  # '-' is stdin, left open
         lines = lib.read_lines(cast(BinaryIO, f))
-        if exists:
-            store = Store.open(store_dir)
-            if root_key_id is not None and root_key_id.lower() != store.root_key_id:
-                store.close()
-                fail(
-                    f"--root-key-id {root_key_id} is not the root key of the store at "
-                    f"{store_dir} ({store.root_key_id})"
-                )
-            report, start = ImportReport(), 1
-        else:
+        if not exists:
             assert root_key_id is not None  # checked above
-            store, report, start = _create_store(store_dir, lines, root_key_id)
-        with store:
-            lib.import_lines(store, lines, start=start, report=report)
+            # Built aside and put in place whole: killed midway, it leaves no store.
+            report = lib.import_new_store(store_dir, lines, root_key_id)
+        else:
+            with Store.open(store_dir) as store:
+                if root_key_id is not None and root_key_id.lower() != store.root_key_id:
+                    fail(
+                        f"--root-key-id {root_key_id} is not the root key of the store at "
+                        f"{store_dir} ({store.root_key_id})"
+                    )
+                report = lib.import_lines(store, lines)
     _print_report(report, as_json)
     if not report.ok:
         sys.exit(EXIT_BAD_INPUT)
@@ -193,7 +173,7 @@ def import_(file: Path, store_dir: Location, root_key_id: str | None, as_json: b
     "target",
     required=True,
     type=StoreLocation(),
-    help="Where the copy goes (must not hold a store): a directory or a postgresql:// URL.",
+    help="Where the copy goes (no store; an absent or empty directory, or a postgresql:// URL).",
 )
 @json_option
 @handle_errors
@@ -204,8 +184,10 @@ def copy(source: Location, target: Location, as_json: bool) -> None:
     statement (signature and rules checked again), with the receipt time the
     source recorded, so it keeps its position and its log leaf. The log roots
     are compared at every checkpoint and at the end; the signed checkpoints,
-    witness cosignatures and attachments are carried over. If anything
-    disagrees, the partial copy is removed and the command exits 1.
+    witness cosignatures and attachments are carried over. The copy is built
+    aside and put in place in one atomic step once whole: if anything
+    disagrees nothing is placed and the command exits 1; killed midway, it
+    leaves no store at the target, and running it again starts afresh.
 
     \b
     Example:

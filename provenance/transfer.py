@@ -27,6 +27,7 @@ from provenance.model import bodies
 from provenance.model.statement import parse_payload
 from provenance.store import Store
 from provenance.store.location import Location, parse_location
+from provenance.store.staging import staged
 
 MAX_LINE_BYTES = env.MAX_ENVELOPE_BYTES
 """The longest line an import reads: one envelope at its size limit."""
@@ -349,3 +350,48 @@ def create_from_export(where: str | Path | Location, first_line: bytes, root_key
             except OSError:
                 break
         raise
+
+
+def import_new_store(
+    where: str | Path | Location, lines: Iterable[bytes], root_key_id: str
+) -> ImportReport:
+    """Create a store from an export and import every line, all or nothing.
+
+    The store is built aside (:mod:`provenance.store.staging`) and put at
+    ``where`` in one atomic step once every line has been read: an import that
+    fails, or is killed, leaves no store there, and can simply be run again.
+    Refused lines are reported as by :func:`import_lines`; they do not stop
+    the import.
+
+    Args:
+        where: where the store is to live; must not hold a store.
+        lines: the export's lines, without terminators (see :func:`read_lines`).
+        root_key_id: the key id of the trusted root key (see :func:`create_from_export`).
+
+    Returns:
+        The report, the genesis line included.
+
+    Raises:
+        InputError: the file holds no statement, or the key id is malformed.
+        StatementRejected: the first line is not the genesis of that root key.
+        StoreError: a store exists at ``where``, or the store failed.
+    """
+    location = parse_location(where)
+    if Store.exists(location):
+        raise StoreError(f"a store already exists at {location}")
+    items = iter(lines)
+    number, line = 0, b""
+    for number, line in enumerate(items, start=1):  # noqa: B007 (used after the loop)
+        if line.strip():
+            break
+    if not line.strip():
+        raise InputError("the file holds no statement to create the store from")
+    _check_key_id(root_key_id)
+    with staged(location) as staging:
+        report = ImportReport()
+        with create_from_export(staging.location, line, root_key_id) as store:
+            genesis = next(store.iter_records())
+            report.add(LineResult(number, genesis.statement_id, "accepted"))
+            import_lines(store, items, start=number + 1, report=report)
+        staging.place()
+    return report
