@@ -27,7 +27,7 @@ import pytest
 from conftest import PG_URL, World, make_world
 
 from provenance.store import Store
-from provenance.store.location import parse_location
+from provenance.store.location import Location, parse_location
 from provenance.store.staging import STAGING_SUFFIX, pg_staging_schema
 
 BACKENDS = ("sqlite", "postgres")
@@ -126,7 +126,7 @@ def _verifies(tmp_path: Path, target: Path | str) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def _no_store_and_no_leftover(target: Path | str) -> None:
+def _no_store_and_no_leftover(target: Path | str | Location) -> None:
     assert not Store.exists(target)
     location = parse_location(target)
     if location.path is not None:
