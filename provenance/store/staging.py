@@ -105,8 +105,13 @@ def staged(target: Location) -> Iterator[Staging]:
 def _dir_check_free(path: Path) -> None:
     if (path / DB_NAME).exists():
         raise StoreError(f"a store already exists at {path}")
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+    if path.exists() and (not path.is_dir() or not _is_empty(path)):
         raise StoreError(f"{path} exists and is not an empty directory; choose another place")
+
+
+def _is_empty(directory: Path) -> bool:
+    with os.scandir(directory) as entries:  # closed at once, not when collected
+        return next(entries, None) is None
 
 
 @contextlib.contextmanager
