@@ -171,6 +171,15 @@ def test_attachment_lines_are_checked_before_a_file_is_stored(tmp_path: Path) ->
     _refused([truthy], "part must be an integer", tmp_path)
 
 
+def test_the_spec_example_is_the_line_written_and_read(tmp_path: Path) -> None:
+    spec = (Path(__file__).resolve().parents[2] / "docs" / "spec" / "export.md").read_text()
+    example = spec.split("```text export:attachment-line\n", 1)[1].split("\n```", 1)[0]
+    assert _lines_of(b"hello\n") == [example.encode()]
+    blobs = _Blobs()
+    received = AttachmentReader(blobs.put_file, blobs.exists, tmp_path).feed(example.encode())
+    assert received.complete and blobs.stored == {received.digest: b"hello\n"}
+
+
 def test_an_altered_attachment_in_an_export_is_refused_and_reported(
     world: World, new_store: Callable[[str], Path | str], tmp_path: Path
 ) -> None:
