@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import sys
 import time
@@ -63,6 +62,7 @@ from provenance.store.checkpoints import (
     witness_policy,
 )
 from provenance.store.location import Location
+from provenance.witness_state import Seen, locked_state
 
 from .context import (
     EXIT_BAD_INPUT,
@@ -853,42 +853,9 @@ def witness_vkey(key: str, name: str, keys_dir: Path | None) -> None:
     click.echo(format_verifier_key(name, signing.public_bytes, COSIGNATURE_V1))
 
 
-def _load_state(path: Path) -> dict[str, dict[str, Any]]:
-    """The witness state: origin -> {"size": n, "root": base64}; empty if no file."""
-    if not path.exists():
-        return {}
-    try:
-        state = json.loads(_read_text(path, "witness state"))
-        if not isinstance(state, dict):
-            raise ValueError("not a JSON object")
-        for origin, seen in state.items():
-            root = decode_base64(seen["root"]) if isinstance(seen, dict) else None
-            size = seen.get("size") if isinstance(seen, dict) else None
-            if root is None or len(root) != HASH_SIZE or not isinstance(size, int) or size < 0:
-                raise ValueError(f"entry {origin!r} is not {{'size': n, 'root': base64}}")
-    except (ValueError, KeyError, TypeError) as e:
-        fail(f"witness state {path} is malformed: {e}")
-    return state
-
-
-def _save_state(path: Path, state: dict[str, dict[str, Any]]) -> None:
-    """Write the state atomically: a temporary file, fsync, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with tmp.open("w", encoding="utf-8") as f:
-            json.dump(state, f, indent=2, sort_keys=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _check_extends(previous: dict[str, Any], cp: Checkpoint, proof_file: Path | None) -> None:
+def _check_extends(previous: Seen, cp: Checkpoint, proof_file: Path | None) -> None:
     """Refuse unless ``cp`` provably extends the checkpoint the witness saw before."""
-    old, old_root = int(previous["size"]), decode_base64(previous["root"]) or b""
+    old, old_root = previous.size, previous.root
     if cp.size < old:
         raise VerificationError(
             f"rollback: {cp.origin} is at size {cp.size}, but size {old} was cosigned before"
@@ -953,7 +920,10 @@ def witness_cosign(
     least as large (smaller is a rollback, refused) and, if larger, --proof
     must prove it extends the earlier one. Then the state records this
     checkpoint (written atomically) and the cosignature line is printed:
-    append it to the note, or give it to the log ('prov log cosigned').
+    append it to the note, or give it to the log ('prov log cosigned'). The
+    state is locked (STATE.lock beside it) from its reading to its writing,
+    so cosignings run at once take turns. Keep the state file: a witness that
+    loses it will cosign any fork of the logs it witnessed.
 
     \b
     Example:
@@ -966,13 +936,15 @@ def witness_cosign(
     signed = open_checkpoint(_read_text(checkpoint_file, "checkpoint"), log)
     cp = signed.checkpoint
     path = state_file or keyring(keys_dir).directory / WITNESS_STATE
-    state = _load_state(path)
-    previous = state.get(cp.origin)
-    if previous is not None:
-        _check_extends(previous, cp, proof_file)
-    line = cosign(signed.note.text, name, signing.private_key, int(time.time()))
-    state[cp.origin] = {"size": cp.size, "root": _b64(cp.root_hash)}
-    _save_state(path, state)
+    # Read, check and write under the state's lock: two cosignings at once take
+    # turns, so the second sees the first (C2SP tlog-witness: never two forks).
+    with locked_state(path) as state:
+        previous = state.logs.get(cp.origin)
+        if previous is not None:
+            _check_extends(previous, cp, proof_file)
+        line = cosign(signed.note.text, name, signing.private_key, int(time.time()))
+        state.logs[cp.origin] = Seen(cp.size, cp.root_hash)
+        state.save()
     click.echo(line, nl=False)
 
 
