@@ -1,12 +1,16 @@
-"""The root comparison in a bundle's key-transition consistency check (issue 10 §H).
+"""Bundle verification mutants the issue names (issue 10 §H), through ``verify_bundle``.
 
-A mutant that drops ``fr == old_root`` from the verifier's consistency check
-survived every test: the transition checkpoints there were always genuine.
-Here one names a root the log never had, at a size that is not a power of two
-(so the old root is not itself in the proof and only that comparison can
-notice), signed by both log keys, with the genuine consistency proof: the
-proof still leads to the final checkpoint's root, yet the transition is not
-consistent with it, and the bundle must fail.
+* The root comparison in the key-transition consistency check: a mutant that
+  dropped ``fr == old_root`` survived, as every transition checkpoint in the
+  tests was genuine. Here one names a root the log never had, at a size that
+  is not a power of two (so the old root is not itself in the proof and only
+  that comparison can notice), signed by both log keys, with the genuine
+  consistency proof, which still leads to the final checkpoint's root.
+* An inclusion check that answers yes once a path outlasts the tree's depth:
+  a statement whose proof is six random hashes.
+
+They use the bundle format and the public ``verify_bundle``, so they hold for
+whatever module implements the standalone verifier.
 """
 
 from __future__ import annotations
@@ -67,3 +71,29 @@ def test_a_transition_naming_another_root_is_not_consistent(world: World, tmp_pa
     result = CliRunner().invoke(cli, ["bundle", "verify", str(path), "--vkey", old_vkey])
     assert result.exit_code == 1, result.output
     assert "is not consistent with the checkpoint" in result.output
+
+
+def test_a_statement_whose_proof_is_six_random_hashes_fails(world: World) -> None:
+    """The issue's confirmed survivor: an inclusion check that says yes once the path
+    outlasts the tree's depth. The demo-sized tree is far shallower than six levels."""
+    import base64
+
+    store = world.store
+    log_key = world.new_key("log")
+    store.configure_log(ORIGIN, format_verifier_key(ORIGIN, log_key.public_bytes))
+    world.evidence("item-1")
+    world.finding("finding-1", ["item-1"])
+    sign_checkpoint(store, log_key)
+    vkey = store.meta["log_vkey"]
+    bundle = json.loads(encode_bundle(export_bundle(store, "finding-1")))
+    assert verify_bundle(json.dumps(bundle).encode(), vkey).ok
+    assert store.size() < 2**6
+    st = bundle["statements"][-1]
+    header, index = st["proof"].split("\n")[:2]
+    junk = [base64.b64encode(hashlib.sha256(b"junk %d" % i).digest()).decode() for i in range(6)]
+    st["proof"] = "\n".join([header, index, *junk]) + "\n\n"
+    report = verify_bundle(json.dumps(bundle).encode(), vkey)
+    position = st["position"]
+    assert len(report.failures) == 1
+    assert report.failures[0].startswith(f"statement at position {position} (")
+    assert report.failures[0].endswith(": inclusion proof does not lead to the checkpoint's root")
