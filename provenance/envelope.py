@@ -154,6 +154,9 @@ def parse_envelope(raw: bytes) -> Envelope:
 
 
 def _verify_ed25519_openssl(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    # RFC 8032 §5.1.7: a 32-byte key and a 64-byte signature, else not valid.
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
     except InvalidSignature:
@@ -167,6 +170,9 @@ try:  # libsodium verifies about twice as fast as OpenSSL here (docs/adr/0003).
 
     def verify_ed25519(public_key: bytes, signature: bytes, message: bytes) -> bool:
         """Ed25519 verification (RFC 8032) of a 64-byte signature; True if valid."""
+        # libsodium reads the first 32 bytes of a longer key: refuse any other length.
+        if len(public_key) != 32 or len(signature) != 64:
+            return False
         try:
             crypto_sign_open(signature + message, public_key)
         except (BadSignatureError, ValueError):
