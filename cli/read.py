@@ -480,6 +480,8 @@ def _pins(
 def _read_small(path: Path, limit: int) -> bytes:
     """A regular file's bytes, at most ``limit`` of them; InputError otherwise."""
     try:
+        if not path.exists():
+            raise InputError(f"{path} does not exist")
         if not path.is_file():
             raise InputError(f"{path} is not a regular file")
         with path.open("rb") as f:
@@ -563,7 +565,9 @@ def _trusted(store: Store, path: Path, pins: Pins) -> tuple[Trusted, str]:
     try:
         text = _read_small(path, MAX_NOTE_SIZE).decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InputError(f"{path} is not a checkpoint note") from e
+        raise InputError(f"--since {path} is not a checkpoint note") from e
+    except InputError as e:
+        raise InputError(f"--since: {e}") from None
     try:
         opened = open_checkpoint(text, verifier, origin=origin)
     except NoteError as e:
