@@ -267,13 +267,13 @@ class LogAudit:
         extension line ``prov-log-key VKEY`` names its successor
         (docs/spec/log.md §3).
         """
-        import json
+        from provenance.rules.strict_json import loads
 
         try:
-            history = json.loads(self.store.meta.get("log_vkey_history", "[]"))
+            history = loads(self.store.meta.get("log_vkey_history", "[]"), "log key history")
             chain = [str(h["vkey"]) for h in history] + [stored_vkey]
             ids = [int(h["checkpoint"]) for h in history]
-        except (ValueError, TypeError, KeyError):
+        except (ProvenanceError, ValueError, TypeError, KeyError):
             return False
         if pinned.vkey not in chain[:-1]:
             return False
