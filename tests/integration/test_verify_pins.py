@@ -239,6 +239,7 @@ def test_no_checkpoint_with_only_a_pinned_vkey_cannot_be_checked(pinned: Pinned)
     """A log never checkpointed is not damage, but the pin cannot be checked: exit 2."""
     _delete_checkpoints(pinned.store_dir)
     _bad_input(pinned.verify("--vkey", pinned.vkey), "cannot check the pinned log key")
+    _bad_input(pinned.verify("--witness", pinned.witness_vkey), "cannot check the pinned witnesses")
     # Without pins, verify says there is nothing to anchor to; not a failure.
     out = _ok(pinned.verify())
     assert "NOTE the store holds no checkpoint: nothing anchors the log" in out
