@@ -536,10 +536,14 @@ def _say_anchors(trusted: dict[str, Any]) -> str:
     """One line saying what the audit trusted, and whether it came from the store."""
     policy = trusted["witness_policy"]["value"]
     witnesses = "none" if policy is None else f"{policy['quorum']} of {len(policy['witnesses'])}"
+
+    def shown(value: Any, length: int | None = None) -> str:
+        return "none" if value is None else str(value)[:length]
+
     parts = [
-        ("root key id", trusted["root_key_id"], str(trusted["root_key_id"]["value"])[:16]),
-        ("log key", trusted["log_vkey"], str(trusted["log_vkey"]["value"])),
-        ("origin", trusted["origin"], str(trusted["origin"]["value"])),
+        ("root key id", trusted["root_key_id"], shown(trusted["root_key_id"]["value"], 16)),
+        ("log key", trusted["log_vkey"], shown(trusted["log_vkey"]["value"])),
+        ("origin", trusted["origin"], shown(trusted["origin"]["value"])),
         ("witness policy", trusted["witness_policy"], witnesses),
     ]
     if not trusted["pinned"]:
