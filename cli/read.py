@@ -482,6 +482,8 @@ def _pins(
 def _read_small(path: Path, limit: int) -> bytes:
     """A regular file's bytes, at most ``limit`` of them; InputError otherwise."""
     try:
+        if not path.exists():
+            raise InputError(f"{path} does not exist")
         if not path.is_file():
             raise InputError(f"{path} is not a regular file")
         with path.open("rb") as f:
@@ -536,10 +538,14 @@ def _say_anchors(trusted: dict[str, Any]) -> str:
     """One line saying what the audit trusted, and whether it came from the store."""
     policy = trusted["witness_policy"]["value"]
     witnesses = "none" if policy is None else f"{policy['quorum']} of {len(policy['witnesses'])}"
+
+    def shown(value: Any, length: int | None = None) -> str:
+        return "none" if value is None else str(value)[:length]
+
     parts = [
-        ("root key id", trusted["root_key_id"], str(trusted["root_key_id"]["value"])[:16]),
-        ("log key", trusted["log_vkey"], str(trusted["log_vkey"]["value"])),
-        ("origin", trusted["origin"], str(trusted["origin"]["value"])),
+        ("root key id", trusted["root_key_id"], shown(trusted["root_key_id"]["value"], 16)),
+        ("log key", trusted["log_vkey"], shown(trusted["log_vkey"]["value"])),
+        ("origin", trusted["origin"], shown(trusted["origin"]["value"])),
         ("witness policy", trusted["witness_policy"], witnesses),
     ]
     if not trusted["pinned"]:
@@ -565,7 +571,9 @@ def _trusted(store: Store, path: Path, pins: Pins) -> tuple[Trusted, str]:
     try:
         text = _read_small(path, MAX_NOTE_SIZE).decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InputError(f"{path} is not a checkpoint note") from e
+        raise InputError(f"--since {path} is not a checkpoint note") from e
+    except InputError as e:
+        raise InputError(f"--since: {e}") from None
     try:
         opened = open_checkpoint(text, verifier, origin=origin)
     except NoteError as e:

@@ -65,14 +65,15 @@ class LogAudit:
         start = since.size if since else 0
         stored = checkpoints(store)
         unanchored = self.pins.checkpoint is None and since is None
-        if not stored and self.pins.log is not None and unanchored:
+        pinned_log = self.pins.log is not None or bool(self.pins.witnesses)
+        if not stored and pinned_log and unanchored:
             # Not damage: a log may not have been checkpointed yet. But the pin
             # cannot be checked, which is exit 2, never OK.
+            what = "log key" if self.pins.log is not None else "witnesses"
             raise StoreError(
-                f"cannot check the pinned log key {self.pins.log.vkey}: the store holds "
-                "no checkpoint, so nothing it signed is here to check (pin a saved "
-                "checkpoint with --since or --trust to tell a deletion from a log not "
-                "yet checkpointed)"
+                f"cannot check the pinned {what}: the store holds no checkpoint, so nothing "
+                "signed or cosigned is here to check (pin a saved checkpoint with --since "
+                "or --trust to tell a deletion from a log not yet checkpointed)"
             )
         self.stored_count = len(stored)
         # An incremental audit checks the checkpoints from the trusted one on.
@@ -267,13 +268,13 @@ class LogAudit:
         extension line ``prov-log-key VKEY`` names its successor
         (docs/spec/log.md §3).
         """
-        import json
+        from provenance.rules.strict_json import loads
 
         try:
-            history = json.loads(self.store.meta.get("log_vkey_history", "[]"))
+            history = loads(self.store.meta.get("log_vkey_history", "[]"), "log key history")
             chain = [str(h["vkey"]) for h in history] + [stored_vkey]
             ids = [int(h["checkpoint"]) for h in history]
-        except (ValueError, TypeError, KeyError):
+        except (ProvenanceError, ValueError, TypeError, KeyError):
             return False
         if pinned.vkey not in chain[:-1]:
             return False

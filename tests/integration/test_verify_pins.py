@@ -239,6 +239,7 @@ def test_no_checkpoint_with_only_a_pinned_vkey_cannot_be_checked(pinned: Pinned)
     """A log never checkpointed is not damage, but the pin cannot be checked: exit 2."""
     _delete_checkpoints(pinned.store_dir)
     _bad_input(pinned.verify("--vkey", pinned.vkey), "cannot check the pinned log key")
+    _bad_input(pinned.verify("--witness", pinned.witness_vkey), "cannot check the pinned witnesses")
     # Without pins, verify says there is nothing to anchor to; not a failure.
     out = _ok(pinned.verify())
     assert "NOTE the store holds no checkpoint: nothing anchors the log" in out
@@ -432,3 +433,28 @@ def test_trust_export_round_trip(pinned: Pinned) -> None:
     again = pinned.prov("trust", "export", "--out", str(out))
     assert again.exit_code == 2 and "exists" in again.stderr
     assert out.read_bytes() == before
+
+
+def test_since_not_signed_by_the_pinned_vkey_is_bad_input(pinned: Pinned) -> None:
+    """Both are the auditor's: a --since note the pinned key did not sign is exit 2."""
+    other = KeyRing(pinned.tmp / "other").create("other")
+    origin = parse_verifier_key(pinned.vkey).name
+    wrong = format_verifier_key(origin, other.public_bytes)
+    saved = pinned.file("saved.note", pinned.checkpoint.note)
+    _bad_input(pinned.verify("--since", str(saved), "--vkey", wrong), "not a checkpoint of the")
+    _bad_input(pinned.verify("--since", str(pinned.tmp / "nope")), "--since")
+    out = _ok(pinned.verify("--since", str(saved), "--vkey", pinned.vkey))
+    assert out.startswith("TRUST pinned log key, origin, checkpoint;")
+
+
+def test_trust_export_to_standard_output_and_symlinks(pinned: Pinned) -> None:
+    dash = pinned.prov("trust", "export", "--out", "-")
+    assert dash.exit_code == 0 and dash.stdout.startswith('{\n  "format": "prov-trust/v1"')
+    assert not (Path.cwd() / "-").exists()
+    target = pinned.file("target", "keep me\n")
+    link = pinned.tmp / "link.json"
+    link.symlink_to(target)
+    for extra in ((), ("--force",)):
+        result = pinned.prov("trust", "export", "--out", str(link), *extra)
+        assert result.exit_code == 2 and "symbolic link" in result.stderr
+    assert target.read_text() == "keep me\n"
