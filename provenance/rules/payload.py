@@ -89,18 +89,18 @@ def _pattern(source: str) -> re.Pattern[str]:
 
 
 def _check_string(value: str, shape: dict[str, Any], path: str) -> None:
-    # Every string is text first: controls are refused even where a pattern applies.
+    if "enum" in shape and value not in shape["enum"]:
+        raise _fail(path, f"{_show(value)} is not allowed; it should be {_allowed(shape)}")
+    if "pattern" in shape and _pattern(shape["pattern"]).fullmatch(value) is None:
+        raise _fail(path, f"{_show(value)} does not match {shape['pattern']}")
+    # Every string is text, whatever its pattern: controls are refused everywhere.
     flaw = text_flaw(value, multiline=shape.get("text") == "lines")
     if flaw is not None:
         raise _fail(path, flaw)
-    if "enum" in shape and value not in shape["enum"]:
-        raise _fail(path, f"{_show(value)} is not allowed; it should be {_allowed(shape)}")
     if "minLength" in shape and len(value) < shape["minLength"]:
         raise _fail(path, f"must hold at least {shape['minLength']} character(s)")
     if "maxLength" in shape and len(value) > shape["maxLength"]:
         raise _fail(path, f"is {len(value)} characters; the limit is {shape['maxLength']}")
-    if "pattern" in shape and _pattern(shape["pattern"]).fullmatch(value) is None:
-        raise _fail(path, f"{_show(value)} does not match {shape['pattern']}")
     if shape.get("calendar"):
         flaw = calendar_flaw(value)
         if flaw is not None:
@@ -124,9 +124,11 @@ def _check_array(value: list[Any], shape: dict[str, Any], path: str) -> None:
     for i, item in enumerate(value):
         _check(item, shape["items"], f"{path}[{i}]")
     if shape.get("uniqueItems"):
-        seen: set[str] = set()
+        seen: set[tuple[bool, str]] = set()
         for i, item in enumerate(value):
-            key = json.dumps(item, sort_keys=True)
+            # Items were checked above; the only unique arrays hold strings (refs).
+            is_text = isinstance(item, str)
+            key = (is_text, item if is_text else json.dumps(item, sort_keys=True))
             if key in seen:
                 raise _fail(f"{path}[{i}]", "the same value appears twice")
             seen.add(key)
@@ -139,10 +141,10 @@ def _check_object(value: dict[str, Any], shape: dict[str, Any], path: str) -> No
             raise _fail(_member(path, name), f"unknown member; allowed: {', '.join(members)}")
     for name in shape["required"]:
         if name not in value:
-            raise _fail(_member(path, name), "is required")
+            raise _fail(f"{path}.{name}", "is required")
     for name, sub in members.items():
-        if name in value:
-            _check(value[name], sub, _member(path, name))
+        if name in value:  # declared names are plain identifiers: no quoting needed
+            _check(value[name], sub, f"{path}.{name}")
 
 
 def _check_map(value: dict[str, Any], shape: dict[str, Any], path: str) -> None:
