@@ -23,12 +23,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from provenance.errors import InputError
+from provenance.errors import PayloadError
 from provenance.rules import strict_json
 from provenance.rules.dates import calendar_flaw
 from provenance.rules.jcs import is_canonical
 from provenance.rules.kinds_table import TABLE_JSON
 from provenance.rules.text import text_flaw
+
+__all__ = ["KIND_NAMES", "MAX_PAYLOAD_BYTES", "TABLE", "PayloadError", "check_payload"]
 
 MAX_PAYLOAD_BYTES = 1024 * 1024
 """A payload over 1 MiB is refused before it is parsed (statements.md §2)."""
@@ -47,10 +49,6 @@ _JSON_TYPE = {
     list: "an array",
     float: "a number with a fraction or exponent",
 }
-
-
-class PayloadError(InputError):
-    """A payload that no verifier accepts; the message names the field and the flaw."""
 
 
 def _show(value: str, limit: int = 40) -> str:
