@@ -192,7 +192,8 @@ def export_counted(
     """:func:`export`, returning how many statements and attachments were written."""
     count = 0
     files: set[str] = set()
-    with tempfile.TemporaryDirectory(prefix="prov-export-", dir=store.directory) as tmp:
+    # Outside the store: an export reads, and a read-only store must export too.
+    with tempfile.TemporaryDirectory(prefix="prov-export-") as tmp:
         for rec in store.iter_records():
             if as_of is not None and rec.position > as_of:
                 break
@@ -527,7 +528,7 @@ def import_new_store(
             report.add(LineResult(number, genesis.statement_id, "accepted"))
             import_lines(store, items, start=number + 1, report=report)
             if checkpoint is not None:
-                check_store(store, checkpoint)
+                check_store(store, checkpoint, _first_refusal(report))
         staging.place()
     return report
 
@@ -555,7 +556,12 @@ def prove_export(
     return checkpoint.size, count - checkpoint.size
 
 
-def check_imported(store: Store, checkpoint: Checkpoint) -> None:
+def check_imported(store: Store, checkpoint: Checkpoint, report: ImportReport) -> None:
     """After importing into an existing store: its log at the checkpoint's size is the
-    checkpoint's (VerificationError otherwise)."""
-    check_store(store, checkpoint)
+    checkpoint's (VerificationError otherwise, naming the first refused line)."""
+    check_store(store, checkpoint, _first_refusal(report))
+
+
+def _first_refusal(report: ImportReport) -> str | None:
+    refused = report.refusals
+    return f"line {refused[0].line}: {refused[0].reason}" if refused else None
