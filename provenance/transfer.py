@@ -4,13 +4,19 @@ An export is the stored envelopes, byte for byte, one per line, in position
 order. Stores keep envelopes in RFC 8785 form (``docs/spec/statements.md``
 section 4.1), which has no line break, so one line is one statement and a
 round trip gives the same bytes, hence the same statement ids, in every store.
+Attached files travel as attachment lines, each file just before the first
+statement that attaches it (``docs/spec/export.md``, which specifies the whole
+format).
 
-An import trusts nothing in the file: each line goes through
+An import trusts nothing in the file: each statement line goes through
 :meth:`Store.append`, which performs every acceptance check of section 6
-(schema, signature, key ownership, refs, kinds). Only the root key cannot be
-learnt from the file, since the genesis statement is self-signed; whoever
-creates a store from an export must pin it out of band
-(:func:`create_from_export`).
+(schema, signature, key ownership, refs, kinds), and each file is re-hashed
+before it is stored. Only the root key cannot be learnt from the file, since
+the genesis statement is self-signed; whoever creates a store from an export
+must pin it out of band (:func:`create_from_export`). The order and
+completeness of the statements can be proven against a signed checkpoint
+(:func:`prove_export`). A new store is built aside and put in place only when
+complete (:func:`import_new_store`).
 """
 
 from __future__ import annotations
