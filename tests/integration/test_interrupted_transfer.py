@@ -255,3 +255,29 @@ def test_two_builds_of_one_target_do_not_run_at_once(
     ):
         pass
     _no_store_and_no_leftover(target)
+
+
+def test_a_copy_goes_into_an_empty_directory_and_never_into_a_full_one(
+    source: World, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from provenance_cli.main import cli
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = CliRunner().invoke(cli, ["copy", "--from", str(source.store_dir), "--to", str(empty)])
+    assert done.exit_code == 0, done.output
+    assert _root_and_size(empty) == _root_and_size(source.store_dir)
+
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "notes.txt").write_text("mine")
+    refused = CliRunner().invoke(cli, ["copy", "--from", str(source.store_dir), "--to", str(full)])
+    assert refused.exit_code == 2, refused.output
+    assert (
+        refused.stderr
+        == f"error: {full} exists and is not an empty directory; choose another place\n"
+    )
+    assert sorted(p.name for p in full.iterdir()) == ["notes.txt"]
+    assert not (tmp_path / f".full{STAGING_SUFFIX}").exists()
