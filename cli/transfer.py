@@ -217,7 +217,7 @@ def _import(
                 f.seek(0)
             report = lib.import_lines(store, lib.read_lines(f))
             if checkpoint is not None:
-                lib.check_imported(store, checkpoint)
+                lib.check_imported(store, checkpoint, report)
     if proven is not None:
         report.proven, report.unproven = proven
     return report

@@ -80,15 +80,21 @@ def check_export(lines: Iterable[bytes], checkpoint: Checkpoint, store: Store | 
     return count
 
 
-def check_store(store: Store, checkpoint: Checkpoint) -> None:
+def check_store(store: Store, checkpoint: Checkpoint, refusal: str | None = None) -> None:
     """After an import: the store's log at the checkpoint's size is the checkpoint's.
+
+    Args:
+        store: the store imported into.
+        checkpoint: the verified checkpoint.
+        refusal: the import's first refused line, to name in the error.
 
     Raises:
         VerificationError: it is not (a statement of the proven part was refused).
     """
     size = checkpoint.size
     if store.size() < size or not hmac.compare_digest(store.log_root(size), checkpoint.root_hash):
+        why = f" ({refusal})" if refusal else ""
         raise VerificationError(
             f"after the import the store's log at size {size} is not the checkpoint's: "
-            "a statement the checkpoint covers was refused"
+            f"a statement the checkpoint covers was refused{why}"
         )

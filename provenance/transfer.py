@@ -4,13 +4,19 @@ An export is the stored envelopes, byte for byte, one per line, in position
 order. Stores keep envelopes in RFC 8785 form (``docs/spec/statements.md``
 section 4.1), which has no line break, so one line is one statement and a
 round trip gives the same bytes, hence the same statement ids, in every store.
+Attached files travel as attachment lines, each file just before the first
+statement that attaches it (``docs/spec/export.md``, which specifies the whole
+format).
 
-An import trusts nothing in the file: each line goes through
+An import trusts nothing in the file: each statement line goes through
 :meth:`Store.append`, which performs every acceptance check of section 6
-(schema, signature, key ownership, refs, kinds). Only the root key cannot be
-learnt from the file, since the genesis statement is self-signed; whoever
-creates a store from an export must pin it out of band
-(:func:`create_from_export`).
+(schema, signature, key ownership, refs, kinds), and each file is re-hashed
+before it is stored. Only the root key cannot be learnt from the file, since
+the genesis statement is self-signed; whoever creates a store from an export
+must pin it out of band (:func:`create_from_export`). The order and
+completeness of the statements can be proven against a signed checkpoint
+(:func:`prove_export`). A new store is built aside and put in place only when
+complete (:func:`import_new_store`).
 """
 
 from __future__ import annotations
@@ -192,7 +198,8 @@ def export_counted(
     """:func:`export`, returning how many statements and attachments were written."""
     count = 0
     files: set[str] = set()
-    with tempfile.TemporaryDirectory(prefix="prov-export-", dir=store.directory) as tmp:
+    # Outside the store: an export reads, and a read-only store must export too.
+    with tempfile.TemporaryDirectory(prefix="prov-export-") as tmp:
         for rec in store.iter_records():
             if as_of is not None and rec.position > as_of:
                 break
@@ -527,7 +534,7 @@ def import_new_store(
             report.add(LineResult(number, genesis.statement_id, "accepted"))
             import_lines(store, items, start=number + 1, report=report)
             if checkpoint is not None:
-                check_store(store, checkpoint)
+                check_store(store, checkpoint, _first_refusal(report))
         staging.place()
     return report
 
@@ -555,7 +562,12 @@ def prove_export(
     return checkpoint.size, count - checkpoint.size
 
 
-def check_imported(store: Store, checkpoint: Checkpoint) -> None:
+def check_imported(store: Store, checkpoint: Checkpoint, report: ImportReport) -> None:
     """After importing into an existing store: its log at the checkpoint's size is the
-    checkpoint's (VerificationError otherwise)."""
-    check_store(store, checkpoint)
+    checkpoint's (VerificationError otherwise, naming the first refused line)."""
+    check_store(store, checkpoint, _first_refusal(report))
+
+
+def _first_refusal(report: ImportReport) -> str | None:
+    refused = report.refusals
+    return f"line {refused[0].line}: {refused[0].reason}" if refused else None

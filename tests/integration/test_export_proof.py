@@ -314,3 +314,24 @@ def test_an_existing_store_that_is_not_the_exports_prefix_is_left_alone(
     assert "not the export's first ones" in result.stderr
     with Store.open(world.store_dir) as store:
         assert store.size() == before
+
+
+def test_a_store_holding_the_exports_first_statements_takes_the_rest_proven(
+    signed: tuple[Path, Path, str, str], new_store: Callable[[str], Path | str], tmp_path: Path
+) -> None:
+    """An import into a store that holds a prefix of the export (an import stopped
+    midway) is proven too, and so is one into a store that already holds it all."""
+    exported, note, vkey, root_id = signed
+    lines = exported.read_bytes().split(b"\n")[:-1]
+    first = tmp_path / "first.jsonl"
+    first.write_bytes(b"\n".join(lines[:12]) + b"\n")
+    target = new_store("prefix")
+    assert run("import", first, "--store", target, "--root-key-id", root_id).exit_code == 0
+    rest = run("import", exported, "--store", target, "--checkpoint", note, "--vkey", vkey)
+    assert rest.exit_code == 0, rest.output
+    assert f"imported {len(lines) - 12} new, 12 already present" in rest.output
+    with Store.open(target) as store:
+        assert store.size() == len(lines) and audit(store).ok
+    # An export cut short of the checkpoint is refused, even into that full store.
+    again = run("import", first, "--store", target, "--checkpoint", note, "--vkey", vkey)
+    assert again.exit_code == 1 and "fewer than" in again.stderr

@@ -18,13 +18,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import PG_URL, World, make_world
+from conftest import PG_URL, World, drop_schema, make_world
 
 from provenance.store import Store
 from provenance.store.location import Location, parse_location
@@ -37,6 +37,22 @@ STATEMENTS = 240
 """Statements in the source store: enough that a copy takes a while to write."""
 
 SEED = 10
+
+
+@pytest.fixture
+def new_target(new_store: Callable[[str], Path | str]) -> Iterator[Callable[[str], Path | str]]:
+    """``new_store``, dropping what a failed test may leave in a staging schema too."""
+    made: list[Path | str] = []
+
+    def make(name: str) -> Path | str:
+        made.append(new_store(name))
+        return made[-1]
+
+    yield make
+    for where in made:
+        location = parse_location(where)
+        if location.pg is not None:
+            drop_schema(pg_staging_schema(location.pg.schema))
 
 
 @pytest.fixture
@@ -148,9 +164,9 @@ def _root_and_size(where: Path | str) -> tuple[bytes, int]:
 
 
 def test_a_killed_copy_leaves_no_store_and_a_second_copy_succeeds(
-    source: World, new_store: Callable[[str], Path | str], tmp_path: Path
+    source: World, new_target: Callable[[str], Path | str], tmp_path: Path
 ) -> None:
-    target = new_store("copy-target")
+    target = new_target("copy-target")
     command = _prov(tmp_path, "copy", "--from", str(source.store_dir), "--to", str(target))
     _kill_midway(command, target, tmp_path, STATEMENTS)
     # Old behaviour: a store holding a prefix of the record, which verified OK.
@@ -168,7 +184,7 @@ def test_a_killed_copy_leaves_no_store_and_a_second_copy_succeeds(
 
 
 def test_a_killed_import_into_a_new_store_leaves_no_store_and_can_run_again(
-    source: World, new_store: Callable[[str], Path | str], tmp_path: Path
+    source: World, new_target: Callable[[str], Path | str], tmp_path: Path
 ) -> None:
     exported = tmp_path / "store.jsonl"
     done = subprocess.run(
@@ -179,7 +195,7 @@ def test_a_killed_import_into_a_new_store_leaves_no_store_and_can_run_again(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    target = new_store("import-target")
+    target = new_target("import-target")
     root_id = source.keys["root"].key_id
     command = _prov(
         tmp_path, "import", str(exported), "--store", str(target), "--root-key-id", root_id
@@ -198,12 +214,12 @@ def test_a_killed_import_into_a_new_store_leaves_no_store_and_can_run_again(
 
 
 def test_a_failed_build_removes_its_staging_area(
-    source: World, new_store: Callable[[str], Path | str], tmp_path: Path
+    source: World, new_target: Callable[[str], Path | str], tmp_path: Path
 ) -> None:
     """An import refused at its first line leaves neither a store nor a staging area."""
     exported = tmp_path / "bad.jsonl"
     exported.write_bytes(b"\n\n")
-    target = new_store("empty-import")
+    target = new_target("empty-import")
     done = subprocess.run(
         _prov(
             tmp_path,
@@ -226,12 +242,12 @@ def test_a_failed_build_removes_its_staging_area(
 
 
 def test_two_builds_of_one_target_do_not_run_at_once(
-    source: World, new_store: Callable[[str], Path | str]
+    source: World, new_target: Callable[[str], Path | str]
 ) -> None:
     from provenance.errors import StoreError
     from provenance.store.staging import staged
 
-    target = parse_location(new_store("locked"))
+    target = parse_location(new_target("locked"))
     with (
         staged(target),
         pytest.raises(StoreError, match="another copy or import"),
@@ -239,3 +255,29 @@ def test_two_builds_of_one_target_do_not_run_at_once(
     ):
         pass
     _no_store_and_no_leftover(target)
+
+
+def test_a_copy_goes_into_an_empty_directory_and_never_into_a_full_one(
+    source: World, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from provenance_cli.main import cli
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = CliRunner().invoke(cli, ["copy", "--from", str(source.store_dir), "--to", str(empty)])
+    assert done.exit_code == 0, done.output
+    assert _root_and_size(empty) == _root_and_size(source.store_dir)
+
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "notes.txt").write_text("mine")
+    refused = CliRunner().invoke(cli, ["copy", "--from", str(source.store_dir), "--to", str(full)])
+    assert refused.exit_code == 2, refused.output
+    assert (
+        refused.stderr
+        == f"error: {full} exists and is not an empty directory; choose another place\n"
+    )
+    assert sorted(p.name for p in full.iterdir()) == ["notes.txt"]
+    assert not (tmp_path / f".full{STAGING_SUFFIX}").exists()
