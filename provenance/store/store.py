@@ -52,7 +52,7 @@ from provenance.model.statement import Statement, parse_payload
 from provenance.records import Recorded
 from provenance.store.app import ProvenanceApplication
 from provenance.store.events import StatementRecorded
-from provenance.store.failures import kind_of, unavailable
+from provenance.store.failures import kind_of, unavailable, what_happened
 from provenance.store.location import Location, parse_location
 from provenance.store.logtable import LogTree
 from provenance.store.rules import apply_effects, check_statement
@@ -301,12 +301,16 @@ class Store:
         try:
             app = cls._app(location, create=False)
         except (PersistenceError, sqlite3.Error) as e:
-            raise StoreError(f"cannot open store at {location}: {e}") from e
+            raise StoreError(
+                f"cannot open store at {location}: {what_happened(location, e)}"
+            ) from e
         try:
             return cls(location, app, views)
         except (PersistenceError, sqlite3.Error) as e:
             app.close()
-            raise StoreError(f"cannot open store at {location}: {e}") from e
+            raise StoreError(
+                f"cannot open store at {location}: {what_happened(location, e)}"
+            ) from e
         except BaseException:
             app.close()
             raise
