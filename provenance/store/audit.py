@@ -743,7 +743,11 @@ class _Auditor:
         views = self.store.views
         try:
             why = views.out_of_step()
-            upto = views.tracking()[0]
+            # The stored views' own tracking row (not a copy in memory): it is the
+            # stored tables that are compared.
+            with self.store.transaction(commit=False) as tx:
+                row = tx.one("SELECT position FROM view_tracking WHERE id = 1")
+            upto = -1 if row is None else int(row[0])
         except StoreError as e:
             if kind_of(e) != "missing-table" and "views are missing" not in str(e):
                 raise

@@ -168,7 +168,8 @@ def test_a_disk_that_fills_while_the_store_is_in_use_is_no_false_alarm(
 @pytest.mark.sqlite_only
 def test_a_read_only_copy_is_verified_and_read(tmp_path: Path, backend: str) -> None:
     """An auditor's copy on a read-only mount: verify and every read work on it. The views
-    it holds are compared as they are (nothing can be written); reads show them."""
+    it holds are compared as they are (nothing can be written); reads show them, brought
+    up to date in memory."""
     _need_mounts()
     world = make_world(tmp_path / "w")
     world.evidence("item-1")
@@ -217,6 +218,12 @@ def test_a_read_only_copy_whose_views_lag_is_compared_up_to_where_they_reach(
         result = _run(ro, "verify")
         assert result.exit_code == 0, result.output
         assert "NOTE the views reach position" in result.output
+        # Reads build what the stored views lack in memory: the copy is current.
+        shown = _run(ro, "show", "item-1")
+        assert shown.exit_code == 0, shown.output
+        assert "not in the views yet" in shown.output and "lag" not in shown.output
+        history = _run(ro, "history", "item-1")
+        assert history.exit_code == 0 and "evidence.marking" in history.output, history.output
 
 
 # -- cut PostgreSQL connections ---------------------------------------------------
