@@ -25,6 +25,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -155,8 +156,8 @@ class Store:
         self.app = app
         self.recorder: Any = app.recorder
         # The transaction every read joins while a read or a snapshot is open.
-        self._pinned: Tx | None = None
-        self._snapshot = False
+        # Per thread: a read in one thread never joins another thread's transaction.
+        self._local = threading.local()
         self.meta = self._read_meta()
         # The next version of recently written subjects. A stale entry (another
         # process appended meanwhile) fails the event table's primary key and
@@ -407,6 +408,23 @@ class Store:
             raise
         except (PersistenceError, sqlite3.Error, OSError) as e:
             raise unavailable(self.location, e, writing=commit) from e
+
+    @property
+    def _pinned(self) -> Tx | None:
+        pinned: Tx | None = getattr(self._local, "pinned", None)
+        return pinned
+
+    @_pinned.setter
+    def _pinned(self, tx: Tx | None) -> None:
+        self._local.pinned = tx
+
+    @property
+    def _snapshot(self) -> bool:
+        return bool(getattr(self._local, "snapshot", False))
+
+    @_snapshot.setter
+    def _snapshot(self, value: bool) -> None:
+        self._local.snapshot = value
 
     @property
     def in_snapshot(self) -> bool:

@@ -44,11 +44,12 @@ WRITER = textwrap.dedent(
 
 
 def _writers(world: World, tmp_path: Path) -> list[subprocess.Popen[str]]:
-    world.evidence("busy")
     procs = []
     for w in range(WRITERS):
+        # One subject per writer: the writers contend for the log, not for a subject.
+        world.evidence(f"busy-{w}")
         lines = [
-            world.sign("alice", "evidence.marking", "busy", {"text": f"writer {w} mark {i}"})
+            world.sign("alice", "evidence.marking", f"busy-{w}", {"text": f"w{w} mark {i}"})
             for i in range(PER_WRITER)
         ]
         path = tmp_path / f"writer-{w}.jsonl"
