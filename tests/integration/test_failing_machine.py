@@ -26,8 +26,10 @@ from click.testing import CliRunner, Result
 from conftest import PG_URL, World, make_world
 
 from provenance.errors import StoreError
+from provenance.log.note import format_verifier_key
 from provenance.store import Store
 from provenance.store.audit import audit
+from provenance.store.checkpoints import sign_checkpoint
 from provenance_cli.main import cli
 
 BACKENDS = ("sqlite", "postgres")
@@ -172,9 +174,16 @@ def test_a_read_only_copy_is_verified_and_read(tmp_path: Path, backend: str) -> 
     up to date in memory."""
     _need_mounts()
     world = make_world(tmp_path / "w")
+    log_key = world.new_key("log")
+    origin = "example.org/read-only"
+    world.store.configure_log(origin, format_verifier_key(origin, log_key.public_bytes))
+    first = sign_checkpoint(world.store, log_key).size
     world.evidence("item-1")
     world.finding("finding-1", ["item-1"])
     world.challenge("challenge-1", "finding", "finding-1")
+    sign_checkpoint(world.store, log_key)
+    size = world.store.size()
+    finding_sid = world.store.subject_records("finding-1")[0].statement_id
     world.store.views.catch_up()
     world.store.close()
     copy = tmp_path / "copy"
@@ -186,11 +195,21 @@ def test_a_read_only_copy_is_verified_and_read(tmp_path: Path, backend: str) -> 
             (ro / "probe").write_text("")  # really read-only, even for root
         result = _run(ro, "verify")
         assert result.exit_code == 0 and "OK" in result.output, result.output
+        out = tmp_path / "out"
+        out.mkdir()
         for command in (
             ["show", "finding-1"],
             ["list"],
             ["history", "finding-1"],
             ["dispute", "finding-1"],
+            ["custody", "item-1"],
+            ["diff", "finding-1", "--from", "3"],
+            ["export"],
+            ["log", "vkey"],
+            ["log", "entry", finding_sid],
+            ["log", "prove", finding_sid, "--out", str(out / "f.proof")],
+            ["log", "consistency", str(first), str(size)],
+            ["bundle", "export", "finding-1", "--out", str(out / "f.bundle.json")],
         ):
             result = _run(ro, *command)
             assert result.exit_code == 0, (command, result.output)
