@@ -10,6 +10,9 @@ wrong; the next command catches them up.
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, PersistenceError
@@ -185,6 +188,9 @@ class Views:
         self.read_only = False
         # Why the views could not be written, in the database's words.
         self.refusal: str | None = None
+        # The views copied into a private in-memory SQLite database and brought up
+        # to date there, when the store's own may not be written (see catch_up).
+        self._memory: Tx | None = None
 
     @staticmethod
     def fold(records: list[Recorded]) -> State | None:
@@ -215,7 +221,7 @@ class Views:
     def tracking(self) -> tuple[int, int]:
         """The last (position, notification id) applied to the views."""
         try:
-            with self.store.transaction(commit=False) as tx:
+            with self._reader() as tx:
                 row = tx.one("SELECT position, notification_id FROM view_tracking WHERE id = 1")
         except (StoreError, PersistenceError) as e:
             if kind_of(e) != "missing-table":
@@ -273,6 +279,8 @@ class Views:
         applied = 0
         if self.store.in_snapshot:
             return 0  # a snapshot reads; the views are brought up to date outside it
+        if self._memory is not None:
+            return self._catch_up_in_memory()
         if not self.read_only and (why := self.out_of_step()) is not None:
             raise StoreError(
                 f"the store's views are out of step with the record ({why}): {OUT_OF_STEP}"
@@ -303,10 +311,48 @@ class Views:
                     if isinstance(e, StoreError)
                     else str(unavailable(self.store.location, e, writing=True))
                 )
-                return applied
+                return applied + self._catch_up_in_memory()
             if done:
                 applied += len(records)
         return applied
+
+    def _catch_up_in_memory(self) -> int:
+        """Bring a copy of the views, in memory, up to date, when the store's may not be written.
+
+        A read-only copy, role or replica, or a full disk: the stored views are
+        copied (their tracking row must fit the record) into a private
+        in-memory SQLite database, and what they lack is applied there. The
+        reading commands then read that copy; nothing is written to the store.
+        """
+        if self._memory is None:
+            why = self.out_of_step()
+            if why is not None:
+                raise StoreError(
+                    f"the store's views are out of step with the record ({why}): {OUT_OF_STEP}"
+                )
+            memory = Tx(sqlite3.connect(":memory:", isolation_level=None).cursor())
+            with self.store.transaction(commit=False) as tx:
+                for name, columns in VIEW_TABLES.items():
+                    memory.run(f"CREATE TABLE {name} ({columns})")
+                    rows = tx.all(f"SELECT * FROM {name}")
+                    if rows:
+                        marks = ", ".join("?" * len(rows[0]))
+                        memory.cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+            self._memory = memory
+        applied = 0
+        while True:
+            position, nid = self.tracking()
+            records = self.store.read_page(position + 1, nid, PAGE)
+            if not records:
+                return applied
+            last = self.store.index_range(records[-1].position, 1)[0]
+            self._apply(self._memory, records, (last.position, last.notification_id))
+            applied += len(records)
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the views are read from a copy in memory (the store's may not be written)."""
+        return self._memory is not None
 
     def lag(self) -> int:
         """How many statements the views have not applied yet."""
@@ -352,9 +398,18 @@ class Views:
 
     # -- queries -------------------------------------------------------------
 
+    @contextmanager
+    def _reader(self) -> Iterator[Tx]:
+        """Where the views are read: the store's tables, or their copy in memory."""
+        if self._memory is not None:
+            yield self._memory
+            return
+        with self.store.transaction(commit=False) as tx:
+            yield tx
+
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         self.catch_up()
-        with self.store.transaction(commit=False) as tx:
+        with self._reader() as tx:
             return tx.dicts(sql, params)
 
     def subject(self, subject: str) -> State | None:
@@ -376,7 +431,7 @@ class Views:
         """Every subject's state, by subject id, a page at a time (views as they are now)."""
         last = ""
         while True:
-            with self.store.transaction(commit=False) as tx:
+            with self._reader() as tx:
                 rows = tx.all(
                     "SELECT subject_id, state FROM view_subjects WHERE subject_id > ? "
                     "ORDER BY subject_id LIMIT ?",

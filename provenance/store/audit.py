@@ -26,7 +26,7 @@ evidence: the audit raises StoreError saying what happened.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -143,29 +143,25 @@ class _ViewCheck:
         self.upto = upto
         self.problems: list[Problem] = []
         self.states: dict[str, str] = {}
-        self._history = self._pages(
-            "SELECT * FROM view_history WHERE position > ? AND position <= ? "
-            "ORDER BY position LIMIT 500",
-            lambda r: (int(r[0]),),
+        self._history: Generator[tuple[Any, ...]] = self._stream(
+            "SELECT * FROM view_history WHERE position <= ? ORDER BY position"
         )
-        self._links = self._pages(
+        self._links = self._stream(
             "SELECT i.position, l.target_id, l.subject_id, l.statement_id, l.relation "
             "FROM view_links l JOIN statement_index i ON i.statement_id = l.statement_id "
-            "WHERE (i.position > ? OR (i.position = ? AND l.target_id > ?)) AND i.position <= ? "
-            "ORDER BY i.position, l.target_id LIMIT 500",
-            lambda r: (int(r[0]), int(r[0]), str(r[1])),
+            "WHERE i.position <= ? ORDER BY i.position, l.target_id"
         )
         self._link_ahead: tuple[Any, ...] | None = None
 
-    def _pages(self, sql: str, key: Callable[[tuple[Any, ...]], tuple[Any, ...]]) -> Any:
-        last: tuple[Any, ...] = (-1,) if "i.position" not in sql else (-1, -1, "")
-        while True:
-            with self.store.transaction(commit=False) as tx:
-                rows = tx.all(sql, (*last, self.upto))
-            yield from rows
-            if len(rows) < 500:
-                return
-            last = key(rows[-1])
+    def close(self) -> None:
+        """Close the streams (before the snapshot ends, whether or not they were read)."""
+        self._history.close()
+        self._links.close()
+
+    def _stream(self, sql: str) -> Generator[tuple[Any, ...]]:
+        """One ordered query, streamed in the audit's snapshot (see :meth:`Tx.stream`)."""
+        with self.store.transaction(commit=False) as tx:
+            yield from tx.stream(sql, (self.upto,))
 
     def differ(self, table: str, what: str, **where: Any) -> None:
         self.problems.append(
@@ -278,9 +274,12 @@ class _ViewCheck:
             self.differ("view_subjects", "the subject is missing", subject=subject)
 
 
-def _push_back(item: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    yield item
-    yield from rest
+def _push_back(item: Any, rest: Generator[Any]) -> Generator[Any]:
+    try:
+        yield item
+        yield from rest
+    finally:
+        rest.close()
 
 
 class _Auditor:
@@ -320,6 +319,13 @@ class _Auditor:
             # the pin holds when that id is the pinned one.
             self.problem(f"the pinned root key id {pinned_root} is not the store's {stored_root}")
         self.view_check = self._start_views() if self.since is None else None
+        try:
+            return self._run()
+        finally:
+            if self.view_check is not None:
+                self.view_check.close()
+
+    def _run(self) -> AuditReport:
         self.log = LogAudit(self.store, self.problem, self.since, self.pins, self.report.notes)
         if self.since is not None:
             self._prime()
@@ -568,7 +574,11 @@ class _Auditor:
         views = self.store.views
         try:
             why = views.out_of_step()
-            upto = views.tracking()[0]
+            # The stored views' own tracking row (not a copy in memory): it is the
+            # stored tables that are compared.
+            with self.store.transaction(commit=False) as tx:
+                row = tx.one("SELECT position FROM view_tracking WHERE id = 1")
+            upto = -1 if row is None else int(row[0])
         except StoreError as e:
             if kind_of(e) != "missing-table" and "views are missing" not in str(e):
                 raise

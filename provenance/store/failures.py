@@ -95,9 +95,9 @@ def reason(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
-def _disk_full(location: Location) -> bool:
+def _disk_full(location: Location | None) -> bool:
     """Whether the file system holding an SQLite store has no byte left for this user."""
-    if location.path is None:
+    if location is None or location.path is None:
         return False
     try:
         stat = os.statvfs(location.path)
@@ -106,21 +106,31 @@ def _disk_full(location: Location) -> bool:
     return stat.f_bavail == 0 or stat.f_favail == 0
 
 
-def unavailable(location: Location, e: BaseException, *, writing: bool) -> StoreError:
-    """A StoreError that says what happened to the database at ``location``."""
-    kind, why = kind_of(e), reason(e)
+def what_happened(location: Location | None, e: BaseException) -> str:
+    """What happened, in a few words, then the database's own words in brackets."""
+    return f"{_what(location, e, writing=False)} ({reason(e)})"
+
+
+def _what(location: Location | None, e: BaseException, *, writing: bool) -> str:
+    kind = kind_of(e)
     if kind == "other" and "disk i/o error" in _text(e) and _disk_full(location):
         # SQLite says only SQLITE_IOERR when it cannot grow its -shm index on a
         # full file system; the file system itself tells why.
         kind = "full"
     if kind == "full":
-        what = "the disk holding the store is full"
-    elif kind == "read-only":
-        what = "the store may only be read here" if writing else "the store cannot be read here"
-    elif kind == "lost":
-        what = "the connection to the database was lost (cut by the server or the network)"
-    else:
-        what = "the database failed"
+        return "the disk holding the store is full"
+    if kind == "read-only":
+        return "the store may only be read here" if writing else "the store cannot be read here"
+    if kind == "lost":
+        return "the connection to the database was lost (cut by the server or the network)"
+    if "couldn't get a connection" in _text(e):
+        return "no connection to the database could be had"
+    return "the database failed"
+
+
+def unavailable(location: Location, e: BaseException, *, writing: bool) -> StoreError:
+    """A StoreError that says what happened to the database at ``location``."""
+    what, why = _what(location, e, writing=writing), reason(e)
     if writing:
         return StoreError(
             f"cannot write to the store at {location}: {what} ({why}); nothing was written"

@@ -34,6 +34,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
 from provenance.errors import StoreError
+from provenance.store.failures import what_happened
 from provenance.store.location import PgAddress
 from provenance.store.tables import Tx, ddl
 
@@ -95,8 +96,7 @@ def has_store(address: PgAddress) -> bool:
                 "SELECT to_regclass(%s)", (f"{address.schema}.prov_meta",)
             ).fetchone()
         except psycopg.Error as e:
-            reason = " ".join(str(e).split())
-            raise StoreError(f"cannot use {address}: {reason}") from None
+            raise StoreError(f"cannot use {address}: {what_happened(None, e)}") from None
     return row is not None and row[0] is not None
 
 

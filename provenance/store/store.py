@@ -25,6 +25,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -52,7 +53,7 @@ from provenance.model.statement import Statement, parse_payload
 from provenance.records import Recorded
 from provenance.store.app import ProvenanceApplication
 from provenance.store.events import StatementRecorded
-from provenance.store.failures import kind_of, unavailable
+from provenance.store.failures import kind_of, unavailable, what_happened
 from provenance.store.location import Location, parse_location
 from provenance.store.logtable import LogTree
 from provenance.store.rules import apply_effects, check_statement
@@ -155,8 +156,8 @@ class Store:
         self.app = app
         self.recorder: Any = app.recorder
         # The transaction every read joins while a read or a snapshot is open.
-        self._pinned: Tx | None = None
-        self._snapshot = False
+        # Per thread: a read in one thread never joins another thread's transaction.
+        self._local = threading.local()
         self.meta = self._read_meta()
         # The next version of recently written subjects. A stale entry (another
         # process appended meanwhile) fails the event table's primary key and
@@ -304,12 +305,16 @@ class Store:
         try:
             app = cls._app(location, create=False)
         except (PersistenceError, sqlite3.Error) as e:
-            raise StoreError(f"cannot open store at {location}: {e}") from e
+            raise StoreError(
+                f"cannot open store at {location}: {what_happened(location, e)}"
+            ) from e
         try:
             return cls(location, app, views)
         except (PersistenceError, sqlite3.Error) as e:
             app.close()
-            raise StoreError(f"cannot open store at {location}: {e}") from e
+            raise StoreError(
+                f"cannot open store at {location}: {what_happened(location, e)}"
+            ) from e
         except BaseException:
             app.close()
             raise
@@ -406,6 +411,23 @@ class Store:
             raise
         except (PersistenceError, sqlite3.Error, OSError) as e:
             raise unavailable(self.location, e, writing=commit) from e
+
+    @property
+    def _pinned(self) -> Tx | None:
+        pinned: Tx | None = getattr(self._local, "pinned", None)
+        return pinned
+
+    @_pinned.setter
+    def _pinned(self, tx: Tx | None) -> None:
+        self._local.pinned = tx
+
+    @property
+    def _snapshot(self) -> bool:
+        return bool(getattr(self._local, "snapshot", False))
+
+    @_snapshot.setter
+    def _snapshot(self, value: bool) -> None:
+        self._local.snapshot = value
 
     @property
     def in_snapshot(self) -> bool:

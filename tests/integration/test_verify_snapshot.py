@@ -15,8 +15,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from conftest import World
 
+from provenance.errors import StoreError
+from provenance.log.note import format_verifier_key
 from provenance.store import Store
 from provenance.store.audit import audit
 
@@ -30,32 +33,49 @@ RUNS = 12
 WRITER = textwrap.dedent(
     """
     import sys
+    from pathlib import Path
+    from provenance.keys import KeyRing
     from provenance.store import Store
+    from provenance.store.checkpoints import sign_checkpoint
 
     store = Store.open(sys.argv[1])
     lines = open(sys.argv[2], "rb").read().splitlines()
+    log_key = KeyRing(Path(sys.argv[3])).load("log") if len(sys.argv) > 3 else None
     print("ready", flush=True)
     sys.stdin.readline()
-    for line in lines:
+    for i, line in enumerate(lines):
         store.append(line)
+        if log_key is not None and i % 50 == 49:
+            sign_checkpoint(store, log_key)  # checkpoints too appear during the audits
     store.close()
     """
 )
 
 
 def _writers(world: World, tmp_path: Path) -> list[subprocess.Popen[str]]:
-    world.evidence("busy")
+    log_key = world.new_key("log")
+    origin = "example.org/snapshot"
+    world.store.configure_log(origin, format_verifier_key(origin, log_key.public_bytes))
     procs = []
     for w in range(WRITERS):
+        # One subject per writer: the writers contend for the log, not for a subject.
+        world.evidence(f"busy-{w}")
         lines = [
-            world.sign("alice", "evidence.marking", "busy", {"text": f"writer {w} mark {i}"})
+            world.sign("alice", "evidence.marking", f"busy-{w}", {"text": f"w{w} mark {i}"})
             for i in range(PER_WRITER)
         ]
         path = tmp_path / f"writer-{w}.jsonl"
         path.write_bytes(b"\n".join(lines) + b"\n")
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-c", WRITER, str(world.store_dir), str(path)],
+                [
+                    sys.executable,
+                    "-c",
+                    WRITER,
+                    str(world.store_dir),
+                    str(path),
+                    *([str(world.keys_dir)] if w == 0 else []),
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -63,7 +83,10 @@ def _writers(world: World, tmp_path: Path) -> list[subprocess.Popen[str]]:
             )
         )
     for p in procs:
-        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        assert p.stdout is not None
+        if p.stdout.readline().strip() != "ready":
+            _, err = p.communicate(timeout=60)
+            pytest.fail(f"a writer did not start: {err}")
     for p in procs:
         assert p.stdin is not None
         p.stdin.write("go\n")
@@ -104,4 +127,6 @@ def test_the_snapshot_does_not_see_a_statement_committed_after_it_began(world: W
             assert reader.notifications(1, 10_000)[-1].originator_version == 1
             assert len(reader.subject_records("item-1")) == 1
             assert reader.log_root(size) == before
+            with pytest.raises(StoreError, match="snapshot"):
+                reader.configure_log("example.org/x", "x+00000000+AAAA")
         assert reader.size() == size + 1

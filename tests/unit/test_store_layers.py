@@ -13,6 +13,7 @@ import ast
 from pathlib import Path
 
 import provenance
+from provenance.records import Recorded
 
 PACKAGE = Path(provenance.__file__).parent
 AUDIT_MODULES = {"audit.py"}
@@ -63,7 +64,7 @@ def test_a_store_takes_its_views_from_the_caller(tmp_path: Path) -> None:
         def catch_up(self) -> int:
             return 0
 
-        def fold(self, records: list[object]) -> None:
+        def fold(self, records: list[Recorded]) -> None:
             return None
 
     with Store.open(world.store_dir, views=Counting) as store:
