@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -248,19 +249,29 @@ def test_a_read_only_copy_whose_views_lag_is_compared_up_to_where_they_reach(
 # -- cut PostgreSQL connections ---------------------------------------------------
 
 
-def _cut_all(schema_url: str, stop: threading.Event) -> None:
-    """Terminate every other connection to the test database until told to stop."""
+def _cut_all(app_name: str, stop: threading.Event) -> None:
+    """Terminate the commands' connections (named ``app_name``) until told to stop.
+
+    Only those: other tests, or other test runs sharing the server, keep theirs.
+    """
     with psycopg.connect(PG_URL, autocommit=True) as admin:
         while not stop.is_set():
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "WHERE datname = current_database() AND application_name = %s "
+                "AND pid <> pg_backend_pid()",
+                (app_name,),
             )
             stop.wait(0.001)
 
 
 @pytest.mark.postgres_only
-def test_cut_connections_are_reported_as_such(world: World, backend: str) -> None:
+def test_cut_connections_are_reported_as_such(
+    world: World, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # libpq names every connection the commands open after PGAPPNAME.
+    app_name = f"prov-cut-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("PGAPPNAME", app_name)
     world.evidence("item-1")
     world.finding("finding-1", ["item-1"])
     world.store.close()
@@ -268,7 +279,7 @@ def test_cut_connections_are_reported_as_such(world: World, backend: str) -> Non
     seen_cut = 0
     for _ in range(8):
         stop = threading.Event()
-        cutter = threading.Thread(target=_cut_all, args=(world.store_dir, stop))
+        cutter = threading.Thread(target=_cut_all, args=(app_name, stop))
         cutter.start()
         try:
             results = [_run(world.store_dir, *c) for c in (["verify"], ["show", "finding-1"])]
