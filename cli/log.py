@@ -49,6 +49,7 @@ from provenance.log.note import (
     parse_verifier_key,
 )
 from provenance.log.proof import verify_consistency, verify_inclusion
+from provenance.rules import strict_json
 from provenance.store import Store
 from provenance.store.checkpoints import (
     StoredCheckpoint,
@@ -224,7 +225,7 @@ def read_policy(store: Store) -> Policy | None:
     if raw is None:
         return None
     try:
-        obj = json.loads(raw)
+        obj = strict_json.loads(raw, "the witness policy")  # the store may be hostile
         witnesses = tuple(parse_verifier_key(v) for v in obj["witnesses"])
         quorum = obj["quorum"]
         if not isinstance(quorum, int) or not 1 <= quorum <= len(witnesses):
@@ -832,7 +833,7 @@ def _load_state(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
     try:
-        state = json.loads(_read_text(path, "witness state"))
+        state = strict_json.loads(_read_text(path, "witness state"), "witness state")
         if not isinstance(state, dict):
             raise ValueError("not a JSON object")
         for origin, seen in state.items():
@@ -840,7 +841,7 @@ def _load_state(path: Path) -> dict[str, dict[str, Any]]:
             size = seen.get("size") if isinstance(seen, dict) else None
             if root is None or len(root) != HASH_SIZE or not isinstance(size, int) or size < 0:
                 raise ValueError(f"entry {origin!r} is not {{'size': n, 'root': base64}}")
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, InputError) as e:
         fail(f"witness state {path} is malformed: {e}")
     return state
 
