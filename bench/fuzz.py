@@ -72,6 +72,8 @@ def main(argv: list[str]) -> None:
         ]
         sys.exit(f"findings in: {', '.join(failed)}" if failed else 0)
     for corpus in (Path(f) for f in flags if not f.startswith("-")):
+        if corpus.is_file():
+            continue  # an input to replay, e.g. a crash-<sha1> file
         corpus.mkdir(parents=True, exist_ok=True)
         if not any(corpus.iterdir()):
             (corpus / "seed").write_bytes(SEEDS[name]())
