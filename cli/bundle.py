@@ -20,17 +20,14 @@ from provenance.projections.history import entries as history_entries
 from provenance.projections.subjects import fold
 
 from .context import EXIT_VERIFY_FAILED, echo_json, fail, handle_errors, json_option, store_option
-from .output import force_option, is_stdout, out_option, write_output
+from .output import force_option, is_stdout, out_option, read_input, write_output
 from .read import as_of_option, resolve
 from .render import render_history
 from .timeline import render_dispute
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        fail(f"cannot read bundle {path}: {e.strerror or e}")
+    return read_input(path, "bundle")  # a device (/dev/zero) is refused
 
 
 @click.group("bundle")

@@ -48,6 +48,7 @@ from provenance.log.note import (
     parse_verifier_key,
 )
 from provenance.log.proof import verify_consistency, verify_inclusion
+from provenance.rules import strict_json
 from provenance.store import Store
 from provenance.store.checkpoints import (
     StoredCheckpoint,
@@ -77,7 +78,10 @@ from .context import (
     new_passphrase,
     store_option,
 )
-from .output import force_option, out_option, write_output
+from .output import force_option, out_option, read_input, write_output
+
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+"""The largest note, proof or entry file read (a note is at most 1 MiB)."""
 
 DEFAULT_LOG_KEY = "root-log"
 """The log key ``prov init`` makes with the default ``--key-name root``."""
@@ -105,12 +109,8 @@ def _failed(message: str) -> NoReturn:
 
 def _read_bytes(path: Path, what: str) -> bytes:
     """A file's bytes ('-' is stdin); exit 2 naming the file if it cannot be read."""
-    try:
-        with click.open_file(str(path), "rb") as f:  # '-' is stdin
-            data: bytes = f.read()
-        return data
-    except OSError as e:
-        fail(f"cannot read {what} {path}: {e.strerror or e}", EXIT_BAD_INPUT)
+    # Notes, proofs, entries and keys are small: a bound keeps /dev/zero out.
+    return read_input(path, what, limit=MAX_INPUT_BYTES)
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -226,7 +226,7 @@ def read_policy(store: Store) -> Policy | None:
     if raw is None:
         return None
     try:
-        obj = json.loads(raw)
+        obj = strict_json.loads(raw, "the witness policy")  # the store may be hostile
         witnesses = tuple(parse_verifier_key(v) for v in obj["witnesses"])
         quorum = obj["quorum"]
         if not isinstance(quorum, int) or not 1 <= quorum <= len(witnesses):

@@ -18,6 +18,7 @@ from .context import (
     hostile_input_message,
 )
 from .demo import demo
+from .output import printable
 from .trust import COMMANDS as TRUST_COMMANDS
 
 
@@ -41,10 +42,10 @@ class ProvGroup(click.Group):
             exit_broken_pipe()
         except click.UsageError as e:
             hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
-            click.echo(f"error: {e.format_message()}{hint}", err=True)
+            click.echo(f"error: {printable(e.format_message())}{hint}", err=True)
             sys.exit(e.exit_code)
         except click.ClickException as e:
-            click.echo(f"error: {e.format_message()}", err=True)
+            click.echo(f"error: {printable(e.format_message())}", err=True)
             sys.exit(e.exit_code)
         except click.Abort:
             click.echo("error: aborted", err=True)

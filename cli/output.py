@@ -53,8 +53,8 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-class OutputRefused(click.ClickException):
-    """An ``--out`` that ``prov`` will not write: exit 2 with one line."""
+class FileRefused(click.ClickException):
+    """A file ``prov`` will not write (an ``--out``) or read (a device): exit 2, one line."""
 
     exit_code = 2
 
@@ -90,26 +90,26 @@ def check_target(out: Path, *, force: bool) -> None:
     """Refuse ``out`` before any work is done: a link, a directory, an existing file, no directory.
 
     Raises:
-        OutputRefused: naming ``out`` and why.
+        FileRefused: naming ``out`` and why.
     """
     try:
         st = os.lstat(out)
     except FileNotFoundError:
         st = None
     except OSError as e:
-        raise OutputRefused(f"cannot write {out}: {e.strerror or e}") from None
+        raise FileRefused(f"cannot write {out}: {e.strerror or e}") from None
     if st is not None:
         if stat.S_ISLNK(st.st_mode):
-            raise OutputRefused(f"{out} is a symbolic link; prov never writes through one")
+            raise FileRefused(f"{out} is a symbolic link; prov never writes through one")
         if stat.S_ISDIR(st.st_mode):
-            raise OutputRefused(f"{out} is a directory; give a file name")
+            raise FileRefused(f"{out} is a directory; give a file name")
         if not force:
-            raise OutputRefused(f"{out} already exists (pass --force to replace it)")
+            raise FileRefused(f"{out} already exists (pass --force to replace it)")
         if not stat.S_ISREG(st.st_mode):
-            raise OutputRefused(f"{out} is not a regular file; it is not replaced")
+            raise FileRefused(f"{out} is not a regular file; it is not replaced")
     parent = out.parent
     if not parent.is_dir():
-        raise OutputRefused(f"directory {parent} does not exist")
+        raise FileRefused(f"directory {parent} does not exist")
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -132,7 +132,7 @@ def _new_temp(out: Path) -> tuple[Path, int]:
             return temp, os.open(temp, flags, 0o666)
         except FileExistsError:
             continue
-    raise OutputRefused(f"cannot find a free temporary name beside {out}")
+    raise FileRefused(f"cannot find a free temporary name beside {out}")
 
 
 def _place(temp: Path, out: Path, *, force: bool) -> None:
@@ -145,7 +145,7 @@ def _place(temp: Path, out: Path, *, force: bool) -> None:
         # A hard link fails if ``out`` exists, atomically: no check-then-rename race.
         os.link(temp, out)
     except FileExistsError:
-        raise OutputRefused(f"{out} already exists (pass --force to replace it)") from None
+        raise FileRefused(f"{out} already exists (pass --force to replace it)") from None
     except OSError as e:
         if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
             raise
@@ -163,7 +163,7 @@ def open_output(out: Path | str | None, *, force: bool = False) -> Iterator[Bina
     empty or partial file is left behind.
 
     Raises:
-        OutputRefused: ``out`` is a symbolic link, a directory, exists without
+        FileRefused: ``out`` is a symbolic link, a directory, exists without
             ``force``, or its directory does not exist.
         OSError: the file could not be written (disk full, permissions).
     """
@@ -192,3 +192,28 @@ def write_output(data: bytes, out: Path | str | None, *, force: bool = False) ->
     """Write ``data`` to ``--out`` by the rules of :func:`open_output`."""
     with open_output(out, force=force) as f:
         f.write(data)
+
+
+def read_input(path: Path | str, what: str, *, limit: int | None = None) -> bytes:
+    """The bytes of an input file (``-`` is standard input), read within a bound.
+
+    A device (``/dev/zero`` never ends) or a directory is refused before it
+    is read; a FIFO or standard input is read, but never more than ``limit``
+    bytes (the input is then refused as too long).
+
+    Raises:
+        FileRefused: one line naming the file (exit 2).
+    """
+    cap = -1 if limit is None else limit + 1
+    try:
+        with click.open_file(str(path), "rb") as f:  # '-' is stdin, left open
+            if str(path) != STDOUT:
+                mode = os.fstat(f.fileno()).st_mode
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISDIR(mode):
+                    raise FileRefused(f"{what} {path} is a device or directory, not a file")
+            data: bytes = f.read(cap)
+    except OSError as e:
+        raise FileRefused(f"cannot read {what} {path}: {e.strerror or e}") from None
+    if limit is not None and len(data) > limit:
+        raise FileRefused(f"{what} {path} is over {limit} bytes")
+    return data

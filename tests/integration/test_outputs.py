@@ -18,9 +18,10 @@ from click.testing import Result
 from conftest import Demo, Prov
 
 from provenance.keys import KeyRing
+from provenance.log.note import format_verifier_key
 from provenance.store import Store
 from provenance.store.checkpoints import sign_checkpoint
-from provenance_cli.output import OutputRefused, printable, write_output
+from provenance_cli.output import FileRefused, printable, write_output
 
 PROV = Path(sys.executable).parent / "prov"
 
@@ -165,9 +166,9 @@ def test_a_full_disk_leaves_no_empty_file(tmp_path: Path) -> None:
 
 
 def test_write_output_refuses_a_directory_and_a_missing_directory(tmp_path: Path) -> None:
-    with pytest.raises(OutputRefused, match="is a directory"):
+    with pytest.raises(FileRefused, match="is a directory"):
         write_output(b"x", tmp_path)
-    with pytest.raises(OutputRefused, match="does not exist"):
+    with pytest.raises(FileRefused, match="does not exist"):
         write_output(b"x", tmp_path / "no" / "such")
 
 
@@ -232,3 +233,32 @@ def test_hostile_text_is_printed_escaped(prov: Prov, store: Path) -> None:
     _refused(result, "\\udcff")
     assert "\r" not in result.stderr
     assert printable("a\rb\u202ec\x00\ud800") == "a\\x0db\\u202ec\\x00\\ud800"
+
+
+# -- input files ---------------------------------------------------------------------
+
+VKEY = format_verifier_key("example.com/log", bytes(32))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["bundle", "show", "/dev/zero"],
+        ["bundle", "verify", "/dev/zero", "--vkey", VKEY],
+        ["log", "check-proof", "/dev/zero", "/dev/zero", "--vkey", VKEY],
+    ],
+)
+def test_a_device_as_input_is_refused_before_it_is_read(prov: Prov, args: list[str]) -> None:
+    """/dev/zero never ends: today it is read until memory runs out."""
+    _refused(prov(*args), "/dev/zero is a device or directory")
+
+
+def test_an_input_over_its_bound_is_refused(prov: Prov, tmp_path: Path) -> None:
+    """A proof from standard input is read only up to its bound."""
+    from provenance_cli.log import MAX_INPUT_BYTES
+
+    result = prov(
+        "log", "check-proof", "-", "/dev/null", "--vkey", VKEY,
+        input=b"x" * (MAX_INPUT_BYTES + 1),
+    )  # fmt: skip
+    _refused(result, f"over {MAX_INPUT_BYTES} bytes")
