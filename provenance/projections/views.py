@@ -377,8 +377,7 @@ class Views:
             if rec.subject not in states:
                 row = tx.one("SELECT state FROM view_subjects WHERE subject_id = ?", (rec.subject,))
                 states[rec.subject] = json.loads(row[0]) if row else None
-            state = apply(states[rec.subject], rec)
-            states[rec.subject] = state
+            states[rec.subject] = _fold(states[rec.subject], rec)
             self._write_history(tx, rec)
         for subject, final in states.items():
             assert final is not None
@@ -392,8 +391,12 @@ class Views:
 
     @staticmethod
     def _write_history(tx: Tx, rec: Recorded) -> None:
-        tx.run("INSERT INTO view_history VALUES (?,?,?,?,?,?,?,?,?,?,?)", history_row(rec))
-        for row in link_rows(rec):
+        try:
+            history, links = history_row(rec), link_rows(rec)
+        except Exception as e:  # pure code on a statement: it fails only on a damaged record
+            raise _damaged(rec, e) from e
+        tx.run("INSERT INTO view_history VALUES (?,?,?,?,?,?,?,?,?,?,?)", history)
+        for row in links:
             tx.run("INSERT INTO view_links VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", row)
 
     # -- queries -------------------------------------------------------------
@@ -491,3 +494,20 @@ class Views:
 
 
 Store.use_views(Views)
+
+
+def _fold(state: State | None, rec: Recorded) -> State:
+    """Fold one statement into its subject's state; a history the fold cannot follow
+    (only a record altered behind the store's back has one) is a StoreError."""
+    try:
+        return apply(state, rec)
+    except Exception as e:  # the fold is pure: it fails only on a damaged record
+        raise _damaged(rec, e) from e
+
+
+def _damaged(rec: Recorded, e: Exception) -> StoreError:
+    return StoreError(
+        f"the views cannot follow the statement at position {rec.position} "
+        f"({rec.statement_id[:16]}, {type(e).__name__}: {e}): the record is damaged; "
+        "run 'prov verify' to see how"
+    )

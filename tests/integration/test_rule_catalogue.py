@@ -698,3 +698,22 @@ def test_the_kind_table_of_the_rules_is_the_models() -> None:
             spec.needs_refs,
             spec.admin_only,
         ), name
+
+
+@pytest.mark.parametrize(
+    "case", ["subject created twice", "statement on a subject that does not exist"]
+)
+def test_reading_a_forced_record_is_one_line_pointing_to_verify(
+    base: Base, tmp_path: Path, case: str
+) -> None:
+    """A history the views cannot fold (forced in behind the store's back) makes the
+    reading commands say so in one line and exit 2, never crash with an internal error."""
+    make, _ = RULES[case]
+    copy = tmp_path / "forced"
+    shutil.copytree(base.store_dir, copy)
+    _force_in(copy, make(base))
+    result = Prov(base.root / "keys", copy)("list", "--store", str(copy))
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: the views cannot follow"), lines
+    assert "run 'prov verify'" in lines[0]
