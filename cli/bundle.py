@@ -18,6 +18,7 @@ from provenance.bundle.offline_verify import BundleError, printable, verify_bund
 from provenance.bundle.reader import bundle_dispute, read_bundle
 from provenance.projections.history import entries as history_entries
 from provenance.projections.subjects import fold
+from provenance.trust import parse_witness_vkey
 
 from .context import EXIT_VERIFY_FAILED, echo_json, fail, handle_errors, json_option, store_option
 from .output import force_option, is_stdout, out_option, read_input, write_output
@@ -47,6 +48,13 @@ def bundle_group() -> None:
 @out_option("The bundle file to write ('-': stdout).", required=True)
 @as_of_option
 @click.option("--with-attachments", is_flag=True, help="Include attached files, not only hashes.")
+@click.option(
+    "--witness",
+    "witness_vkeys",
+    multiple=True,
+    metavar="VKEY",
+    help="A witness key whose cosignatures may be included, besides the witness policy's.",
+)
 @force_option
 @store_option
 @handle_errors
@@ -55,6 +63,7 @@ def bundle_export(
     out: Path,
     as_of: str | None,
     with_attachments: bool,
+    witness_vkeys: tuple[str, ...],
     force: bool,
     store_dir: Path,
 ) -> None:
@@ -63,7 +72,9 @@ def bundle_export(
     Every statement of SUBJECT, of the challenges bearing on it, and of
     every subject those rest on (evidence items, actors and their keys, back
     to the organisation's registration), each with a C2SP tlog-proof against
-    one signed checkpoint and its cosignatures. With --as-of, the record as
+    one signed checkpoint and the cosignatures on it that verify under a
+    known witness key (the witness policy's, or --witness; any other recorded
+    line is left out, and stderr says how many). With --as-of, the record as
     it stood then, proved against the first checkpoint that covers it. The
     file appears only once complete.
 
@@ -74,10 +85,19 @@ def bundle_export(
     """
     from provenance.store import Store
 
+    given = [parse_witness_vkey(v, f"--witness {v}") for v in witness_vkeys]
+    notes: list[str] = []
     with Store.open(store_dir) as store:
         bundle = export_bundle(
-            store, subject, resolve(store, as_of), with_attachments=with_attachments
+            store,
+            subject,
+            resolve(store, as_of),
+            with_attachments=with_attachments,
+            witnesses=given,
+            notes=notes,
         )
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     data = encode_bundle(bundle)
     write_output(data, out, force=force)
     click.echo(

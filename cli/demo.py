@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from provenance import demo as case
-from provenance.bundle.export import encode_bundle, export_bundle, write_atomically
+from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import verify_bundle
 from provenance.bundle.reader import bundle_dispute, read_bundle
 from provenance.errors import ProvenanceError
@@ -30,6 +30,7 @@ from provenance.store.checkpoints import add_cosignature, sign_checkpoint
 from provenance.store.location import SCHEMES, parse_location
 
 from .context import fail, handle_errors
+from .output import write_output
 from .render import render_challenge, render_finding, short, stamp, strike
 from .timeline import render_dispute
 
@@ -251,9 +252,9 @@ def demo(directory: str) -> None:
 
     _section("A bundle for the dispute: one file, checked with only the log's public key")
     bundle_file = proofs / "finding.bundle.json"
-    write_atomically(
-        encode_bundle(export_bundle(store, case.CENTRAL_FINDING)), bundle_file, force=True
-    )
+    witness = parse_verifier_key(witness_vkey)
+    bundle = export_bundle(store, case.CENTRAL_FINDING, witnesses=[witness])
+    write_output(encode_bundle(bundle), bundle_file, force=True)
     store.close()
     # From here on, only the file and the log's verifier key: no store.
     data = bundle_file.read_bytes()

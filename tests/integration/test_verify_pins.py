@@ -405,6 +405,22 @@ def test_log_prove_never_copies_a_forged_cosignature(pinned: Pinned) -> None:
     assert "left out 1 recorded cosignature line(s)" in result.stderr
 
 
+def test_bundle_export_never_carries_a_forged_cosignature(pinned: Pinned) -> None:
+    with Store.open(pinned.store_dir) as store:
+        subject = store.index_range(3, 1)[0].subject_id
+    genuine = _cosignature_line(pinned.store_dir)
+    bundle = pinned.tmp / "b.bundle.json"
+    args = ("bundle", "export", subject, "--out", str(bundle), "--force")
+    with_key = pinned.prov(*args, "--witness", pinned.witness_vkey)
+    assert with_key.exit_code == 0, with_key.output
+    assert genuine in json.loads(bundle.read_text())["checkpoint"]
+    _set_cosignature(pinned.store_dir, _forge(genuine))
+    result = pinned.prov(*args, "--witness", pinned.witness_vkey)
+    assert result.exit_code == 0, result.output
+    assert WITNESS not in json.loads(bundle.read_text())["checkpoint"]
+    assert "left out 1 recorded cosignature line(s)" in result.stderr
+
+
 def test_log_prove_leaves_out_lines_no_known_key_verifies(pinned: Pinned) -> None:
     """Without a policy or --witness, a recorded line cannot be checked, so it is left out."""
     with Store.open(pinned.store_dir) as store:
