@@ -25,6 +25,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ from provenance.model.kinds import KINDS
 from provenance.rules.acceptance import KIND_RULES
 from provenance.store import DB_NAME, Store
 from provenance.store.logtable import node_id
-from tests.conftest import Prov
+from tests.conftest import Prov, drop_schema, pg_schema_url, require_pg
 
 ORG = "org"
 T = "2024-05-01T00:00:00Z"
@@ -105,16 +106,12 @@ def _payload(kind: str, subject: str, author: str, body: dict[str, Any]) -> dict
     }
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
-    root = tmp_path_factory.mktemp("catalogue")
-    ring = KeyRing(root / "keys")
-    keys = {name: ring.create(name) for name in SIGNERS}
+def _build(b: Base, location: Path | str) -> None:
+    """The base record, in a new store at ``location`` (the same bytes on every backend)."""
+    keys, ids = b.keys, b.ids
     store = init_store(
-        root / "store", keys["root"], org_id=ORG, org_name="Org", issued_at=T, log_key=keys["log"]
+        location, keys["root"], org_id=ORG, org_name="Org", issued_at=T, log_key=keys["log"]
     )
-    ids: dict[str, str] = {}
-    b = Base(root, root / "store", keys, ids, store.meta["log_vkey"], root / "prov-verify.pyz")
 
     def put(name: str, raw: bytes) -> None:
         ids[name] = store.append(raw).statement_id
@@ -152,10 +149,34 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
     rotate = {"public_key": keys["erin2"].public_b64}
     put("rotated", b.sign("erin", "actor.key_rotated", "erin", rotate))
     store.close()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
+    root = tmp_path_factory.mktemp("catalogue")
+    ring = KeyRing(root / "keys")
+    keys = {name: ring.create(name) for name in SIGNERS}
+    b = Base(root, root / "store", keys, {}, "", root / "prov-verify.pyz")
+    _build(b, b.store_dir)
+    with Store.open(b.store_dir) as store:
+        b.vkey = store.meta["log_vkey"]
     prov = Prov(root / "keys", root / "store")
     result = prov("bundle", "verifier", "--out", str(b.pyz))
     assert result.exit_code == 0, result.output
     yield b
+
+
+@pytest.fixture(scope="module")
+def pg_base(base: Base) -> Iterator[str]:
+    """The same base record in a PostgreSQL store (its URL); dropped afterwards."""
+    require_pg()
+    schema = f"t_catalogue_{uuid.uuid4().hex[:12]}"
+    url = pg_schema_url(schema)
+    ids = dict(base.ids)
+    _build(base, url)
+    assert base.ids == ids, "the record differs between backends"
+    yield url
+    drop_schema(schema)
 
 
 # -- the catalogue ----------------------------------------------------------------------
@@ -698,3 +719,19 @@ def test_the_kind_table_of_the_rules_is_the_models() -> None:
             spec.needs_refs,
             spec.admin_only,
         ), name
+
+
+@pytest.mark.parametrize("make, words", RULES.values(), ids=RULES.keys())
+def test_a_postgres_store_refuses_each_with_the_same_message(
+    base: Base, pg_base: str, make: Make, words: str
+) -> None:
+    """The SQL facts read the same answers on PostgreSQL: the same refusal, word for word."""
+    raw = make(base)
+    with Store.open(base.store_dir) as store, pytest.raises(StatementRejected) as on_sqlite:
+        store.append(raw)
+    with Store.open(pg_base) as store:
+        size = store.size()
+        with pytest.raises(StatementRejected) as on_postgres:
+            store.append(raw)
+        assert store.size() == size
+    assert str(on_postgres.value) == str(on_sqlite.value)
