@@ -586,3 +586,14 @@ def test_a_trace_status_message_lists_what_may_follow(r: Record) -> None:
 def _with_trace(r: Record, status: str) -> Ledger:
     r.ledger.traces["tr-1"] = status
     return r.ledger
+
+
+def test_a_public_key_that_is_not_canonical_base64_is_a_rejection(r: Record) -> None:
+    """A key ending "...AB=" decodes to 32 bytes but is not their base64: refused, no crash."""
+    loose = _pub("zed")[:-2] + ("B" if _pub("zed")[-2] != "B" else "C") + "="
+    body = {"name": "z", "role": "observer", "public_key": loose}
+    r.refuses(payload("actor.registered", "zed", "org", body), "org", "not the canonical base64")
+    rotate = payload("actor.key_rotated", "alice", "alice", {"public_key": loose})
+    r.refuses(rotate, "alice", "not the canonical base64")
+    genesis = {**GENESIS, "body": {**GENESIS["body"], "public_key": loose}}
+    Record().refuses(genesis, "org", "not the canonical base64")
