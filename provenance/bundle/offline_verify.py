@@ -540,9 +540,9 @@ def printable(text: str) -> str:
     paragraph separators, bidi formatting, lone surrogates) is shown as its
     Python escape, so a bundle cannot rewrite the terminal line that says OK.
     """
-    return "".join(
-        c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else repr(c)[1:-1] for c in text
-    )
+    # str.isprintable is False for categories Cc, Cf, Cs, Zl, Zp... (and so
+    # for controls, bidi formatting and surrogates), True for the space.
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 if __name__ == "__main__":

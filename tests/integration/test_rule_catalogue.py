@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 
 from provenance.authoring import init_store, sign_statement
+from provenance.bundle.offline_verify import verify_bundle
 from provenance.canonical import canonical_json
 from provenance.envelope import PAYLOAD_TYPE, Signature, encode_envelope, pae
 from provenance.errors import InputError, StatementRejected
@@ -735,3 +736,141 @@ def test_a_postgres_store_refuses_each_with_the_same_message(
             store.append(raw)
         assert store.size() == size
     assert str(on_postgres.value) == str(on_sqlite.value)
+
+
+# -- the bundle's own structure (bundle.md 5.4, 5.8) ----------------------------------------
+
+
+def _attached(b: Base) -> tuple[dict[str, Any], str, bytes]:
+    content = b"the photograph"
+    digest = hashlib.sha256(content).hexdigest()
+    body = {"digest": digest, "size": len(content), "media_type": "image/jpeg"}
+    raw = b.sign("alice", "evidence.attached", "item-1", body)
+    bundle = json.loads(make_bundle(b, raw))
+    return bundle, digest, content
+
+
+def _failures(b: Base, bundle: dict[str, Any]) -> list[str]:
+    return verify_bundle(json.dumps(bundle).encode(), b.vkey).failures
+
+
+def test_attachments_are_listed_once_with_their_size(base: Base) -> None:
+    bundle, digest, content = _attached(base)
+    assert _failures(base, bundle) == [f"attachment {digest[:12]} is named but not in the bundle"]
+    entry = {"digest": digest, "size": len(content)}
+    bundle["attachments"] = [entry]
+    assert _failures(base, bundle) == []
+    report = verify_bundle(json.dumps(bundle).encode(), base.vkey)
+    assert (report.attachments, report.attachment_files) == (1, 0)
+    bundle["attachments"] = [entry, entry]
+    assert _failures(base, bundle) == ["attachment 1 is not one the bundle's statements attach"]
+    for wrong in ({"digest": "ab" * 32, "size": 14}, {"digest": digest, "size": 15}, {"size": 14}):
+        bundle["attachments"] = [wrong, entry]
+        assert _failures(base, bundle) == ["attachment 0 is not one the bundle's statements attach"]
+
+
+def test_attached_content_must_hash_to_its_digest(base: Base) -> None:
+    bundle, digest, content = _attached(base)
+    good = {"digest": digest, "size": len(content), "content": base64.b64encode(content).decode()}
+    bundle["attachments"] = [good]
+    report = verify_bundle(json.dumps(bundle).encode(), base.vkey)
+    assert report.ok and report.attachment_files == 1
+    for other in (b"the photographs"[:14].replace(b"p", b"q"), content + b"!", b""):
+        bundle["attachments"] = [{**good, "content": base64.b64encode(other).decode()}]
+        assert _failures(base, bundle) == [
+            f"attachment {digest[:12]}: content does not match its hash"
+        ]
+    bundle["attachments"] = [{**good, "content": "not base64!"}]
+    assert _failures(base, bundle) == [f"attachment {digest[:12]}: content is not base64"]
+
+
+def _entry_changes() -> dict[str, Callable[[dict[str, Any]], None]]:
+    def envelope(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        def apply(st: dict[str, Any]) -> None:
+            env = json.loads(st["entry"])
+            change(env)
+            st["entry"] = json.dumps(env)
+
+        return apply
+
+    def sig(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        return envelope(lambda env: change(env["signatures"][0]))
+
+    return {
+        "an extra member": lambda st: st.update(extra=1),
+        "a negative position": lambda st: st.update(position=-1),
+        "a position that is true": lambda st: st.update(position=True),
+        "a version that is true": lambda st: st.update(version=True),
+        "a version that is text": lambda st: st.update(version="1"),
+        "a subject that is a number": lambda st: st.update(subject=1),
+        "a receipt time that is a number": lambda st: st.update(received_at=1),
+        "a proof that is a number": lambda st: st.update(proof=1),
+        "an entry that is an object": lambda st: st.update(entry={}),
+        "an entry that is not JSON": lambda st: st.update(entry="{"),
+        "an envelope member more": envelope(lambda env: env.update(x=1)),
+        "another payload type": envelope(lambda env: env.update(payloadType="text/plain")),
+        "two signatures": envelope(lambda env: env.update(signatures=env["signatures"] * 2)),
+        "signatures not a list": envelope(lambda env: env.update(signatures={})),
+        "a signature member more": sig(lambda s: s.update(x=1)),
+        "a signature that is a list": envelope(lambda env: env.update(signatures=[[]])),
+        "an upper-case keyid": sig(lambda s: s.update(keyid=s["keyid"].upper())),
+        "a short keyid": sig(lambda s: s.update(keyid=s["keyid"][:63])),
+        "a keyid that is a number": sig(lambda s: s.update(keyid=7)),
+        "a payload that is not base64": envelope(lambda env: env.update(payload="***")),
+        "another subject than the payload's": lambda st: st.update(subject="item-9"),
+        "a proof of another kind": lambda st: st.update(proof="c2sp.org/other\n" + st["proof"]),
+        "a proof of another index": lambda st: st.update(
+            proof=st["proof"].replace("index 0", "index 1", 1)
+        ),
+        "a proof with only its header": lambda st: st.update(proof="c2sp.org/tlog-proof@v1\n\n"),
+        "a proof without its empty line": lambda st: st.update(proof=st["proof"][:-1]),
+        "a proof with extra data": lambda st: st.update(
+            proof=st["proof"].replace("\nindex", "\nextra AA==\nindex", 1)
+        ),
+    }
+
+
+ENTRY_CHANGES = _entry_changes()
+
+
+@pytest.mark.parametrize("change", ENTRY_CHANGES.values(), ids=ENTRY_CHANGES.keys())
+def test_a_malformed_statement_entry_is_a_failure_naming_it(
+    base: Base, change: Callable[[dict[str, Any]], None]
+) -> None:
+    good = base.sign("alice", "evidence.marking", "item-1", {"text": "fine"})
+    bundle = json.loads(make_bundle(base, good))
+    change(bundle["statements"][0])
+    found = _failures(base, bundle)
+    assert found and found[0].startswith("statement 0 is malformed: "), found
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda sts: sts.insert(1, dict(sts[1])), "is out of order: positions must increase"),
+        (lambda sts: sts.__setitem__(1, {**sts[1], "received_at": "2099"}), "is out of order"),
+        (lambda sts: sts[-1].update(received_at="2000-01-01T00:00:00Z"), "is out of order"),
+    ],
+    ids=["a position repeated", "a receipt time beyond as_of", "a receipt time going back"],
+)
+def test_order_and_receipt_times(
+    base: Base, change: Callable[[list[Any]], None], words: str
+) -> None:
+    good = base.sign("alice", "evidence.marking", "item-1", {"text": "fine"})
+    bundle = json.loads(make_bundle(base, good))
+    change(bundle["statements"])
+    found = _failures(base, bundle)
+    assert any(words in f for f in found), found
+
+
+def test_a_statement_at_the_checkpoints_size_is_beyond_it(base: Base) -> None:
+    good = base.sign("alice", "evidence.marking", "item-1", {"text": "fine"})
+    bundle = json.loads(make_bundle(base, good))
+    last = bundle["statements"][-1]
+    bundle["as_of"]["position"] = last["position"] + 1
+    last["position"] += 1
+    last["proof"] = last["proof"].replace(
+        f"index {last['position'] - 1}", f"index {last['position']}"
+    )
+    found = _failures(base, bundle)
+    assert any("beyond the bundle's as-of position or the checkpoint" in f for f in found), found

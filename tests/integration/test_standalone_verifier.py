@@ -174,3 +174,31 @@ def test_the_zipapp_is_reproducible_and_holds_only_the_pure_modules() -> None:
     assert {"provenance.rules.acceptance", "provenance.rules.ledger"} <= names
     assert {"provenance.rules.payload", "provenance.log.note", "provenance.log.proof"} <= names
     assert not any(n.startswith(("provenance.store", "provenance.model")) for n in names)
+
+
+@pytest.mark.parametrize(
+    "step, words",
+    [
+        ("x", "members must be"),
+        ({"checkpoint": "x"}, "members must be"),
+        ({"checkpoint": "x", "consistency": [], "more": 1}, "members must be"),
+        ({"checkpoint": 1, "consistency": []}, "checkpoint must be a string"),
+        ({"checkpoint": json.loads(GOLDEN)["checkpoint"], "consistency": {}}, "a list"),
+        (
+            {"checkpoint": json.loads(GOLDEN)["checkpoint"], "consistency": []},
+            "names no new log key",
+        ),
+        ({"checkpoint": "not a note", "consistency": []}, "key transition 0 is malformed"),
+    ],
+)
+def test_a_malformed_key_transition_is_a_failure(step: Any, words: str) -> None:
+    found = verify_bundle(_golden(key_transitions=[step]), VKEY).failures
+    assert found and found[0].startswith("key transition 0 is malformed") and words in found[0]
+
+
+def test_printable_escapes_what_a_terminal_would_obey() -> None:
+    from provenance.bundle.offline_verify import printable
+
+    assert printable("ok é ✓") == "ok é ✓"
+    assert printable("a\rb\x1b[2K\u202e\x85") == "a\\rb\\x1b[2K\\u202e\\x85"
+    assert printable("\ud800\udfff") == "\\ud800\\udfff"
