@@ -60,3 +60,12 @@ class RootMismatchError(ProofError):
 
 class NoteError(VerificationError):
     """A signed note or checkpoint is malformed or carries no valid signature."""
+
+
+class PayloadError(InputError):
+    """A statement payload that no verifier accepts (docs/spec/statements.md §9).
+
+    Raised by :func:`provenance.rules.payload.check_payload`; the one-line
+    message names the field path and the flaw, e.g. ``evidence.marking:
+    body.text: contains a control character U+000D``.
+    """

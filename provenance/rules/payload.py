@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
-from provenance.errors import InputError
+from provenance.errors import PayloadError
 from provenance.rules import strict_json
 from provenance.rules.dates import calendar_flaw
 from provenance.rules.jcs import is_canonical
 from provenance.rules.kinds_table import TABLE_JSON
 from provenance.rules.text import text_flaw
+
+__all__ = ["KIND_NAMES", "MAX_PAYLOAD_BYTES", "TABLE", "PayloadError", "check_payload"]
 
 MAX_PAYLOAD_BYTES = 1024 * 1024
 """A payload over 1 MiB is refused before it is parsed (statements.md §2)."""
@@ -46,10 +49,6 @@ _JSON_TYPE = {
     list: "an array",
     float: "a number with a fraction or exponent",
 }
-
-
-class PayloadError(InputError):
-    """A payload that no verifier accepts; the message names the field and the flaw."""
 
 
 def _show(value: str, limit: int = 40) -> str:
@@ -88,68 +87,113 @@ def _pattern(source: str) -> re.Pattern[str]:
     return compiled
 
 
-def _check_string(value: str, shape: dict[str, Any], path: str) -> None:
-    # Every string is text first: controls are refused even where a pattern applies.
-    flaw = text_flaw(value, multiline=shape.get("text") == "lines")
-    if flaw is not None:
-        raise _fail(path, flaw)
-    if "enum" in shape and value not in shape["enum"]:
-        raise _fail(path, f"{_show(value)} is not allowed; it should be {_allowed(shape)}")
-    if "minLength" in shape and len(value) < shape["minLength"]:
-        raise _fail(path, f"must hold at least {shape['minLength']} character(s)")
-    if "maxLength" in shape and len(value) > shape["maxLength"]:
-        raise _fail(path, f"is {len(value)} characters; the limit is {shape['maxLength']}")
-    if "pattern" in shape and _pattern(shape["pattern"]).fullmatch(value) is None:
-        raise _fail(path, f"{_show(value)} does not match {shape['pattern']}")
-    if shape.get("calendar"):
-        flaw = calendar_flaw(value)
+# Each shape of the table is compiled once into a checker: a function of the value and
+# its path that returns nothing or raises PayloadError. The first failure is reported.
+_Checker = Callable[[Any, str], None]
+
+
+def _string_checker(shape: dict[str, Any]) -> Callable[[str, str], None]:
+    enum = frozenset(shape["enum"]) if "enum" in shape else None
+    pattern = _pattern(shape["pattern"]) if "pattern" in shape else None
+    multiline = shape.get("text") == "lines"
+    low = shape.get("minLength", 0)
+    high = shape.get("maxLength")
+    calendar = bool(shape.get("calendar"))
+
+    def check(value: str, path: str) -> None:
+        if enum is not None and value not in enum:
+            raise _fail(path, f"{_show(value)} is not allowed; it should be {_allowed(shape)}")
+        if pattern is not None and pattern.fullmatch(value) is None:
+            raise _fail(path, f"{_show(value)} does not match {shape['pattern']}")
+        # Every string is text, whatever its pattern: controls are refused everywhere.
+        flaw = text_flaw(value, multiline=multiline)
         if flaw is not None:
-            raise _fail(path, f"{_show(value)} {flaw}")
+            raise _fail(path, flaw)
+        if len(value) < low:
+            raise _fail(path, f"must hold at least {low} character(s)")
+        if high is not None and len(value) > high:
+            raise _fail(path, f"is {len(value)} characters; the limit is {high}")
+        if calendar:
+            flaw = calendar_flaw(value)
+            if flaw is not None:
+                raise _fail(path, f"{_show(value)} {flaw}")
+
+    return check
 
 
-def _check_integer(value: int, shape: dict[str, Any], path: str) -> None:
-    if "enum" in shape and value not in shape["enum"]:
-        raise _fail(path, f"{value} is not allowed; it should be {_allowed(shape)}")
-    if "minimum" in shape and value < shape["minimum"]:
-        raise _fail(path, f"{value} is below the minimum {shape['minimum']}")
-    if "maximum" in shape and value > shape["maximum"]:
-        raise _fail(path, f"{value} is above the maximum {shape['maximum']}")
+def _integer_checker(shape: dict[str, Any]) -> Callable[[int, str], None]:
+    enum = frozenset(shape["enum"]) if "enum" in shape else None
+    low = shape.get("minimum")
+    high = shape.get("maximum")
+
+    def check(value: int, path: str) -> None:
+        if enum is not None and value not in enum:  # value is an int, never a bool, here
+            raise _fail(path, f"{value} is not allowed; it should be {_allowed(shape)}")
+        if low is not None and value < low:
+            raise _fail(path, f"{value} is below the minimum {low}")
+        if high is not None and value > high:
+            raise _fail(path, f"{value} is above the maximum {high}")
+
+    return check
 
 
-def _check_array(value: list[Any], shape: dict[str, Any], path: str) -> None:
-    if "minItems" in shape and len(value) < shape["minItems"]:
-        raise _fail(path, f"must hold at least {shape['minItems']} item(s)")
-    if "maxItems" in shape and len(value) > shape["maxItems"]:
-        raise _fail(path, f"holds {len(value)} items; the limit is {shape['maxItems']}")
-    for i, item in enumerate(value):
-        _check(item, shape["items"], f"{path}[{i}]")
-    if shape.get("uniqueItems"):
-        seen: set[str] = set()
+def _array_checker(shape: dict[str, Any]) -> Callable[[list[Any], str], None]:
+    items = _compile(shape["items"])
+    low = shape.get("minItems", 0)
+    high = shape.get("maxItems")
+    unique = bool(shape.get("uniqueItems"))
+
+    def check(value: list[Any], path: str) -> None:
+        if len(value) < low:
+            raise _fail(path, f"must hold at least {low} item(s)")
+        if high is not None and len(value) > high:
+            raise _fail(path, f"holds {len(value)} items; the limit is {high}")
         for i, item in enumerate(value):
-            key = json.dumps(item, sort_keys=True)
-            if key in seen:
-                raise _fail(f"{path}[{i}]", "the same value appears twice")
-            seen.add(key)
+            items(item, f"{path}[{i}]")
+        if unique:
+            seen: set[tuple[bool, str]] = set()
+            for i, item in enumerate(value):
+                # Items were checked above; the only unique arrays hold strings (refs).
+                is_text = isinstance(item, str)
+                key = (is_text, item if is_text else json.dumps(item, sort_keys=True))
+                if key in seen:
+                    raise _fail(f"{path}[{i}]", "the same value appears twice")
+                seen.add(key)
+
+    return check
 
 
-def _check_object(value: dict[str, Any], shape: dict[str, Any], path: str) -> None:
-    members: dict[str, Any] = shape["members"]
-    for name in sorted(value):
-        if name not in members:
-            raise _fail(_member(path, name), f"unknown member; allowed: {', '.join(members)}")
-    for name in shape["required"]:
-        if name not in value:
-            raise _fail(_member(path, name), "is required")
-    for name, sub in members.items():
-        if name in value:
-            _check(value[name], sub, _member(path, name))
+def _object_checker(shape: dict[str, Any]) -> Callable[[dict[str, Any], str], None]:
+    members = [(name, _compile(sub)) for name, sub in shape["members"].items()]
+    names = frozenset(shape["members"])
+    allowed = ", ".join(shape["members"])
+    required = list(shape["required"])
+
+    def check(value: dict[str, Any], path: str) -> None:
+        if not names.issuperset(value):
+            name = min(n for n in value if n not in names)
+            raise _fail(_member(path, name), f"unknown member; allowed: {allowed}")
+        for name in required:
+            if name not in value:
+                raise _fail(f"{path}.{name}", "is required")
+        for name, member in members:
+            if name in value:  # declared names are plain identifiers: no quoting needed
+                member(value[name], f"{path}.{name}")
+
+    return check
 
 
-def _check_map(value: dict[str, Any], shape: dict[str, Any], path: str) -> None:
-    for name in sorted(value):
-        where = f"{path}[{_show(name)}]"
-        _check_string(name, shape["keys"], f"{where} (the name)")
-        _check(value[name], shape["values"], where)
+def _map_checker(shape: dict[str, Any]) -> Callable[[dict[str, Any], str], None]:
+    keys = _string_checker(shape["keys"])
+    values = _compile(shape["values"])
+
+    def check(value: dict[str, Any], path: str) -> None:
+        for name in sorted(value):
+            where = f"{path}[{_show(name)}]"
+            keys(name, f"{where} (the name)")
+            values(value[name], where)
+
+    return check
 
 
 _EXPECTED: dict[str, tuple[Any, str]] = {
@@ -161,28 +205,36 @@ _EXPECTED: dict[str, tuple[Any, str]] = {
     "map": (dict, "an object"),
     "body": (dict, "an object"),
 }
+_INNER: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "string": _string_checker,
+    "integer": _integer_checker,
+    "array": _array_checker,
+    "object": _object_checker,
+    "map": _map_checker,
+}
 
 
-def _check(value: Any, shape: dict[str, Any], path: str) -> None:
-    """Check ``value`` against ``shape``: the type exactly, then its constraints."""
-    kind = shape["type"]
-    if value is None:
-        raise _fail(path, "null is not allowed; omit the member instead")
-    expected, name = _EXPECTED[kind]
-    # type(), not isinstance(): bool is a subclass of int, and true is not 1.
-    if type(value) is not expected:
-        also = f" ({_allowed(shape)})" if "enum" in shape else ""
-        raise _fail(path, f"must be {name}{also}, not {_type_name(value)}")
-    if kind == "string":
-        _check_string(value, shape, path)
-    elif kind == "integer":
-        _check_integer(value, shape, path)
-    elif kind == "array":
-        _check_array(value, shape, path)
-    elif kind == "object":
-        _check_object(value, shape, path)
-    elif kind == "map":
-        _check_map(value, shape, path)
+def _compile(shape: dict[str, Any]) -> _Checker:
+    """A checker of ``shape``: the JSON type exactly, then the shape's constraints."""
+    expected, name = _EXPECTED[shape["type"]]
+    also = f" ({_allowed(shape)})" if "enum" in shape else ""
+    make = _INNER.get(shape["type"])
+    inner: _Checker | None = make(shape) if make is not None else None
+
+    def check(value: Any, path: str) -> None:
+        # type(), not isinstance(): bool is a subclass of int, and true is not 1.
+        if type(value) is not expected:
+            if value is None:
+                raise _fail(path, "null is not allowed; omit the member instead")
+            raise _fail(path, f"must be {name}{also}, not {_type_name(value)}")
+        if inner is not None:
+            inner(value, path)
+
+    return check
+
+
+_CHECK_TOP = _compile(TABLE["payload"])
+_CHECK_BODY = {kind: _compile(spec["body"]) for kind, spec in TABLE["kinds"].items()}
 
 
 def check_payload(raw: bytes) -> dict[str, Any]:
@@ -212,8 +264,8 @@ def check_payload(raw: bytes) -> dict[str, Any]:
     if isinstance(kind, str) and kind not in TABLE["kinds"]:
         known = ", ".join(KIND_NAMES)
         raise PayloadError(f"unknown statement kind {_show(kind)}; known: {known}")
-    _check(obj, TABLE["payload"], "payload")
+    _CHECK_TOP(obj, "payload")
     if obj["format"] != TABLE["format"]:
         raise PayloadError(f"payload.format: {obj['format']} is not {TABLE['format']}")
-    _check(obj["body"], TABLE["kinds"][kind]["body"], f"{kind}: body")
+    _CHECK_BODY[kind](obj["body"], f"{kind}: body")
     return obj

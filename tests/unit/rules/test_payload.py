@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance.envelope import MAX_PAYLOAD_BYTES as ENVELOPE_LIMIT
-from provenance.errors import InputError
+from provenance.errors import InputError, PayloadError
 from provenance.model.table import generate
 from provenance.rules.jcs import canonical_bytes, is_canonical
-from provenance.rules.payload import MAX_PAYLOAD_BYTES, PayloadError, check_payload
+from provenance.rules.payload import MAX_PAYLOAD_BYTES, check_payload
 from tests.golden import generate as golden
 from tests.unit.catalogue import ISSUED, SID, VALID_BODIES
 
