@@ -263,7 +263,14 @@ def _check_checkpoint(
         return None
     signers = {(s.name, s.key_id) for s in opened.signatures}
     # C2SP tlog-cosignature: a quorum counts distinct witness keys, each once.
-    report.cosigners = [w.name for w in witnesses if (w.name, w.key_id) in signers]
+    # The signed message does not hold the witness's name, so one key given
+    # under two names is one witness.
+    counted: set[bytes] = set()
+    report.cosigners = []
+    for w in witnesses:
+        if (w.name, w.key_id) in signers and w.public_key not in counted:
+            counted.add(w.public_key)
+            report.cosigners.append(w.name)
     if len(report.cosigners) < quorum:
         report.failures.append(
             f"checkpoint has {len(report.cosigners)} of the {quorum} required witness cosignatures"
@@ -478,9 +485,10 @@ def _keys(
             raise BundleError(f"two different --witness keys are named {witness.name}")
         if not clash:  # the same key given twice is one witness
             cosigners.append(witness)
-    need = len(cosigners) if quorum is None else quorum
-    if not 0 <= need <= len(cosigners):
-        raise BundleError(f"--quorum must be between 0 and {len(cosigners)} (distinct witnesses)")
+    distinct = len({w.public_key for w in cosigners})
+    need = distinct if quorum is None else quorum
+    if not 0 <= need <= distinct:
+        raise BundleError(f"--quorum must be between 0 and {distinct} (distinct witness keys)")
     return log_key, cosigners, need
 
 
