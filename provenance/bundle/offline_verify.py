@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import functools
 import hashlib
 import sys
 from collections.abc import Iterable, Sequence
@@ -82,10 +83,15 @@ def b64(text: object, what: str) -> bytes:
     return raw
 
 
+@functools.lru_cache(maxsize=1024)
+def _public_key(public: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(public)  # a bundle has few keys: load each once
+
+
 def ed25519_ok(public: bytes, signature: bytes, message: bytes) -> bool:
     """Whether ``signature`` is a valid Ed25519 signature of ``message`` by ``public``."""
     try:
-        Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+        _public_key(public).verify(signature, message)
     except (InvalidSignature, ValueError):
         return False
     return True
