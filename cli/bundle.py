@@ -122,10 +122,13 @@ def bundle_verify(
 ) -> None:
     """Check a bundle offline, with nothing but the log's public key; no store needed.
 
-    Checks the checkpoint's signature and cosignature quorum, every
-    inclusion proof, every signature against keys registered and proved in
-    the bundle and valid at that position, every ref, and attached files'
-    hashes. Prints 'OK: ...' or one 'FAILED: ...' line per problem (exit 1).
+    Checks the checkpoint's signature and cosignature quorum (witnesses
+    counted by distinct key), every inclusion proof, every statement against
+    every acceptance rule of the store, replayed over the bundle's own
+    statements (signatures and keys valid at that position, refs, subjects,
+    withdrawals, trace statuses...), and attached files' hashes. Prints
+    'OK: ...' or one 'FAILED: ...' line per problem (exit 1); a file that is
+    not a bundle exits 2. The same code as 'prov bundle verifier' writes.
 
     \b
     Example:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import functools
 import hashlib
 import sys
 from collections.abc import Iterable, Sequence
@@ -82,10 +83,15 @@ def b64(text: object, what: str) -> bytes:
     return raw
 
 
+@functools.lru_cache(maxsize=1024)
+def _public_key(public: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(public)  # a bundle has few keys: load each once
+
+
 def ed25519_ok(public: bytes, signature: bytes, message: bytes) -> bool:
     """Whether ``signature`` is a valid Ed25519 signature of ``message`` by ``public``."""
     try:
-        Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+        _public_key(public).verify(signature, message)
     except (InvalidSignature, ValueError):
         return False
     return True
@@ -263,7 +269,14 @@ def _check_checkpoint(
         return None
     signers = {(s.name, s.key_id) for s in opened.signatures}
     # C2SP tlog-cosignature: a quorum counts distinct witness keys, each once.
-    report.cosigners = [w.name for w in witnesses if (w.name, w.key_id) in signers]
+    # The signed message does not hold the witness's name, so one key given
+    # under two names is one witness.
+    counted: set[bytes] = set()
+    report.cosigners = []
+    for w in witnesses:
+        if (w.name, w.key_id) in signers and w.public_key not in counted:
+            counted.add(w.public_key)
+            report.cosigners.append(w.name)
     if len(report.cosigners) < quorum:
         report.failures.append(
             f"checkpoint has {len(report.cosigners)} of the {quorum} required witness cosignatures"
@@ -478,9 +491,10 @@ def _keys(
             raise BundleError(f"two different --witness keys are named {witness.name}")
         if not clash:  # the same key given twice is one witness
             cosigners.append(witness)
-    need = len(cosigners) if quorum is None else quorum
-    if not 0 <= need <= len(cosigners):
-        raise BundleError(f"--quorum must be between 0 and {len(cosigners)} (distinct witnesses)")
+    distinct = len({w.public_key for w in cosigners})
+    need = distinct if quorum is None else quorum
+    if not 0 <= need <= distinct:
+        raise BundleError(f"--quorum must be between 0 and {distinct} (distinct witness keys)")
     return log_key, cosigners, need
 
 
@@ -540,9 +554,9 @@ def printable(text: str) -> str:
     paragraph separators, bidi formatting, lone surrogates) is shown as its
     Python escape, so a bundle cannot rewrite the terminal line that says OK.
     """
-    return "".join(
-        c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else repr(c)[1:-1] for c in text
-    )
+    # str.isprintable is False for categories Cc, Cf, Cs, Zl, Zp... (and so
+    # for controls, bidi formatting and surrogates), True for the space.
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 if __name__ == "__main__":

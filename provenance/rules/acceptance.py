@@ -246,7 +246,7 @@ def _check_genesis(
         raise _reject(payload, "the first statement must be the organisation registering itself")
     if "public_key" not in body:
         raise _reject(payload, "the organisation must register its root public key")
-    public = public_key_of(body["public_key"])
+    public = _public_key(payload, body["public_key"])
     if key_id(public) != facts.root_key_id:
         raise _reject(payload, "the organisation's key is not the store's root key")
     _check_signature(payload, signing_key_id, public, verify)
@@ -318,8 +318,15 @@ def _require_subject(facts: Facts, payload: Mapping[str, Any], subject: str, kin
         raise _reject(payload, f"{subject} is not {_NOUN[kind]} in this store")
 
 
+def _public_key(payload: Mapping[str, Any], text: str) -> bytes:
+    try:
+        return public_key_of(text)
+    except ValueError as e:
+        raise _reject(payload, str(e)) from None
+
+
 def _require_new_key(facts: Facts, payload: Mapping[str, Any], text: str) -> None:
-    known = facts.key(key_id(public_key_of(text)))
+    known = facts.key(key_id(_public_key(payload, text)))
     if known is not None:
         raise _reject(payload, f"that public key is already registered to {known.actor}")
 

@@ -25,6 +25,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from typing import Any
 import pytest
 
 from provenance.authoring import init_store, sign_statement
+from provenance.bundle.offline_verify import verify_bundle
 from provenance.canonical import canonical_json
 from provenance.envelope import PAYLOAD_TYPE, Signature, encode_envelope, pae
 from provenance.errors import InputError, StatementRejected
@@ -45,7 +47,7 @@ from provenance.model.kinds import KINDS
 from provenance.rules.acceptance import KIND_RULES
 from provenance.store import DB_NAME, Store
 from provenance.store.logtable import node_id
-from tests.conftest import Prov
+from tests.conftest import Prov, drop_schema, pg_schema_url, require_pg
 
 ORG = "org"
 T = "2024-05-01T00:00:00Z"
@@ -105,16 +107,12 @@ def _payload(kind: str, subject: str, author: str, body: dict[str, Any]) -> dict
     }
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
-    root = tmp_path_factory.mktemp("catalogue")
-    ring = KeyRing(root / "keys")
-    keys = {name: ring.create(name) for name in SIGNERS}
+def _build(b: Base, location: Path | str) -> None:
+    """The base record, in a new store at ``location`` (the same bytes on every backend)."""
+    keys, ids = b.keys, b.ids
     store = init_store(
-        root / "store", keys["root"], org_id=ORG, org_name="Org", issued_at=T, log_key=keys["log"]
+        location, keys["root"], org_id=ORG, org_name="Org", issued_at=T, log_key=keys["log"]
     )
-    ids: dict[str, str] = {}
-    b = Base(root, root / "store", keys, ids, store.meta["log_vkey"], root / "prov-verify.pyz")
 
     def put(name: str, raw: bytes) -> None:
         ids[name] = store.append(raw).statement_id
@@ -152,10 +150,34 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
     rotate = {"public_key": keys["erin2"].public_b64}
     put("rotated", b.sign("erin", "actor.key_rotated", "erin", rotate))
     store.close()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
+    root = tmp_path_factory.mktemp("catalogue")
+    ring = KeyRing(root / "keys")
+    keys = {name: ring.create(name) for name in SIGNERS}
+    b = Base(root, root / "store", keys, {}, "", root / "prov-verify.pyz")
+    _build(b, b.store_dir)
+    with Store.open(b.store_dir) as store:
+        b.vkey = store.meta["log_vkey"]
     prov = Prov(root / "keys", root / "store")
     result = prov("bundle", "verifier", "--out", str(b.pyz))
     assert result.exit_code == 0, result.output
     yield b
+
+
+@pytest.fixture(scope="module")
+def pg_base(base: Base) -> Iterator[str]:
+    """The same base record in a PostgreSQL store (its URL); dropped afterwards."""
+    require_pg()
+    schema = f"t_catalogue_{uuid.uuid4().hex[:12]}"
+    url = pg_schema_url(schema)
+    ids = dict(base.ids)
+    _build(base, url)
+    assert base.ids == ids, "the record differs between backends"
+    yield url
+    drop_schema(schema)
 
 
 # -- the catalogue ----------------------------------------------------------------------
@@ -698,6 +720,160 @@ def test_the_kind_table_of_the_rules_is_the_models() -> None:
             spec.needs_refs,
             spec.admin_only,
         ), name
+
+
+@pytest.mark.parametrize("make, words", RULES.values(), ids=RULES.keys())
+def test_a_postgres_store_refuses_each_with_the_same_message(
+    base: Base, pg_base: str, make: Make, words: str
+) -> None:
+    """The SQL facts read the same answers on PostgreSQL: the same refusal, word for word."""
+    raw = make(base)
+    with Store.open(base.store_dir) as store, pytest.raises(StatementRejected) as on_sqlite:
+        store.append(raw)
+    with Store.open(pg_base) as store:
+        size = store.size()
+        with pytest.raises(StatementRejected) as on_postgres:
+            store.append(raw)
+        assert store.size() == size
+    assert str(on_postgres.value) == str(on_sqlite.value)
+
+
+# -- the bundle's own structure (bundle.md 5.4, 5.8) ----------------------------------------
+
+
+def _attached(b: Base) -> tuple[dict[str, Any], str, bytes]:
+    content = b"the photograph"
+    digest = hashlib.sha256(content).hexdigest()
+    body = {"digest": digest, "size": len(content), "media_type": "image/jpeg"}
+    raw = b.sign("alice", "evidence.attached", "item-1", body)
+    bundle = json.loads(make_bundle(b, raw))
+    return bundle, digest, content
+
+
+def _failures(b: Base, bundle: dict[str, Any]) -> list[str]:
+    return verify_bundle(json.dumps(bundle).encode(), b.vkey).failures
+
+
+def test_attachments_are_listed_once_with_their_size(base: Base) -> None:
+    bundle, digest, content = _attached(base)
+    assert _failures(base, bundle) == [f"attachment {digest[:12]} is named but not in the bundle"]
+    entry = {"digest": digest, "size": len(content)}
+    bundle["attachments"] = [entry]
+    assert _failures(base, bundle) == []
+    report = verify_bundle(json.dumps(bundle).encode(), base.vkey)
+    assert (report.attachments, report.attachment_files) == (1, 0)
+    bundle["attachments"] = [entry, entry]
+    assert _failures(base, bundle) == ["attachment 1 is not one the bundle's statements attach"]
+    for wrong in ({"digest": "ab" * 32, "size": 14}, {"digest": digest, "size": 15}, {"size": 14}):
+        bundle["attachments"] = [wrong, entry]
+        assert _failures(base, bundle) == ["attachment 0 is not one the bundle's statements attach"]
+
+
+def test_attached_content_must_hash_to_its_digest(base: Base) -> None:
+    bundle, digest, content = _attached(base)
+    good = {"digest": digest, "size": len(content), "content": base64.b64encode(content).decode()}
+    bundle["attachments"] = [good]
+    report = verify_bundle(json.dumps(bundle).encode(), base.vkey)
+    assert report.ok and report.attachment_files == 1
+    for other in (b"the photographs"[:14].replace(b"p", b"q"), content + b"!", b""):
+        bundle["attachments"] = [{**good, "content": base64.b64encode(other).decode()}]
+        assert _failures(base, bundle) == [
+            f"attachment {digest[:12]}: content does not match its hash"
+        ]
+    bundle["attachments"] = [{**good, "content": "not base64!"}]
+    assert _failures(base, bundle) == [f"attachment {digest[:12]}: content is not base64"]
+
+
+def _entry_changes() -> dict[str, Callable[[dict[str, Any]], None]]:
+    def envelope(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        def apply(st: dict[str, Any]) -> None:
+            env = json.loads(st["entry"])
+            change(env)
+            st["entry"] = json.dumps(env)
+
+        return apply
+
+    def sig(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        return envelope(lambda env: change(env["signatures"][0]))
+
+    return {
+        "an extra member": lambda st: st.update(extra=1),
+        "a negative position": lambda st: st.update(position=-1),
+        "a position that is true": lambda st: st.update(position=True),
+        "a version that is true": lambda st: st.update(version=True),
+        "a version that is text": lambda st: st.update(version="1"),
+        "a subject that is a number": lambda st: st.update(subject=1),
+        "a receipt time that is a number": lambda st: st.update(received_at=1),
+        "a proof that is a number": lambda st: st.update(proof=1),
+        "an entry that is an object": lambda st: st.update(entry={}),
+        "an entry that is not JSON": lambda st: st.update(entry="{"),
+        "an envelope member more": envelope(lambda env: env.update(x=1)),
+        "another payload type": envelope(lambda env: env.update(payloadType="text/plain")),
+        "two signatures": envelope(lambda env: env.update(signatures=env["signatures"] * 2)),
+        "signatures not a list": envelope(lambda env: env.update(signatures={})),
+        "a signature member more": sig(lambda s: s.update(x=1)),
+        "a signature that is a list": envelope(lambda env: env.update(signatures=[[]])),
+        "an upper-case keyid": sig(lambda s: s.update(keyid=s["keyid"].upper())),
+        "a short keyid": sig(lambda s: s.update(keyid=s["keyid"][:63])),
+        "a keyid that is a number": sig(lambda s: s.update(keyid=7)),
+        "a payload that is not base64": envelope(lambda env: env.update(payload="***")),
+        "another subject than the payload's": lambda st: st.update(subject="item-9"),
+        "a proof of another kind": lambda st: st.update(proof="c2sp.org/other\n" + st["proof"]),
+        "a proof of another index": lambda st: st.update(
+            proof=st["proof"].replace("index 0", "index 1", 1)
+        ),
+        "a proof with only its header": lambda st: st.update(proof="c2sp.org/tlog-proof@v1\n\n"),
+        "a proof without its empty line": lambda st: st.update(proof=st["proof"][:-1]),
+        "a proof with extra data": lambda st: st.update(
+            proof=st["proof"].replace("\nindex", "\nextra AA==\nindex", 1)
+        ),
+    }
+
+
+ENTRY_CHANGES = _entry_changes()
+
+
+@pytest.mark.parametrize("change", ENTRY_CHANGES.values(), ids=ENTRY_CHANGES.keys())
+def test_a_malformed_statement_entry_is_a_failure_naming_it(
+    base: Base, change: Callable[[dict[str, Any]], None]
+) -> None:
+    good = base.sign("alice", "evidence.marking", "item-1", {"text": "fine"})
+    bundle = json.loads(make_bundle(base, good))
+    change(bundle["statements"][0])
+    found = _failures(base, bundle)
+    assert found and found[0].startswith("statement 0 is malformed: "), found
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda sts: sts.insert(1, dict(sts[1])), "is out of order: positions must increase"),
+        (lambda sts: sts.__setitem__(1, {**sts[1], "received_at": "2099"}), "is out of order"),
+        (lambda sts: sts[-1].update(received_at="2000-01-01T00:00:00Z"), "is out of order"),
+    ],
+    ids=["a position repeated", "a receipt time beyond as_of", "a receipt time going back"],
+)
+def test_order_and_receipt_times(
+    base: Base, change: Callable[[list[Any]], None], words: str
+) -> None:
+    good = base.sign("alice", "evidence.marking", "item-1", {"text": "fine"})
+    bundle = json.loads(make_bundle(base, good))
+    change(bundle["statements"])
+    found = _failures(base, bundle)
+    assert any(words in f for f in found), found
+
+
+def test_a_statement_at_the_checkpoints_size_is_beyond_it(base: Base) -> None:
+    good = base.sign("alice", "evidence.marking", "item-1", {"text": "fine"})
+    bundle = json.loads(make_bundle(base, good))
+    last = bundle["statements"][-1]
+    bundle["as_of"]["position"] = last["position"] + 1
+    last["position"] += 1
+    last["proof"] = last["proof"].replace(
+        f"index {last['position'] - 1}", f"index {last['position']}"
+    )
+    found = _failures(base, bundle)
+    assert any("beyond the bundle's as-of position or the checkpoint" in f for f in found), found
 
 
 @pytest.mark.parametrize(

@@ -174,3 +174,54 @@ def test_the_zipapp_is_reproducible_and_holds_only_the_pure_modules() -> None:
     assert {"provenance.rules.acceptance", "provenance.rules.ledger"} <= names
     assert {"provenance.rules.payload", "provenance.log.note", "provenance.log.proof"} <= names
     assert not any(n.startswith(("provenance.store", "provenance.model")) for n in names)
+
+
+@pytest.mark.parametrize(
+    "step, words",
+    [
+        ("x", "members must be"),
+        ({"checkpoint": "x"}, "members must be"),
+        ({"checkpoint": "x", "consistency": [], "more": 1}, "members must be"),
+        ({"checkpoint": 1, "consistency": []}, "checkpoint must be a string"),
+        ({"checkpoint": json.loads(GOLDEN)["checkpoint"], "consistency": {}}, "a list"),
+        (
+            {"checkpoint": json.loads(GOLDEN)["checkpoint"], "consistency": []},
+            "names no new log key",
+        ),
+        ({"checkpoint": "not a note", "consistency": []}, "key transition 0 is malformed"),
+    ],
+)
+def test_a_malformed_key_transition_is_a_failure(step: Any, words: str) -> None:
+    found = verify_bundle(_golden(key_transitions=[step]), VKEY).failures
+    assert found and found[0].startswith("key transition 0 is malformed") and words in found[0]
+
+
+def test_printable_escapes_what_a_terminal_would_obey() -> None:
+    from provenance.bundle.offline_verify import printable
+
+    assert printable("ok é ✓") == "ok é ✓"
+    assert printable("a\rb\x1b[2K\u202e\x85") == "a\\rb\\x1b[2K\\u202e\\x85"
+    assert printable("\ud800\udfff") == "\\ud800\\udfff"
+
+
+def test_one_witness_key_under_two_names_is_one_witness(pyz: Path, tmp_path: Path) -> None:
+    """A cosignature signs the checkpoint and a time, not the name: the key counts once."""
+    from provenance.log.note import COSIGNATURE_V1, format_verifier_key, parse_verifier_key
+
+    public = parse_verifier_key(WITNESS).public_key
+    alias = format_verifier_key("example.invalid/alias", public, COSIGNATURE_V1)
+    bundle = json.loads(GOLDEN)
+    head, _, line = bundle["checkpoint"].rstrip("\n").rpartition("\n")
+    sig = base64.b64decode(line.rpartition(" ")[2])
+    alias_id = parse_verifier_key(alias).key_id.to_bytes(4, "big")
+    copied = f"— example.invalid/alias {base64.b64encode(alias_id + sig[4:]).decode()}"
+    bundle["checkpoint"] = f"{head}\n{line}\n{copied}\n"
+    data = json.dumps(bundle).encode()
+    with pytest.raises(BundleError, match="between 0 and 1"):
+        verify_bundle(data, VKEY, [WITNESS, alias], 2)
+    report = verify_bundle(data, VKEY, [WITNESS, alias], 1)
+    assert report.ok and report.cosigners == [LOG["witness_name"]], report.failures
+    path = tmp_path / "b.json"
+    path.write_bytes(data)
+    done = run(pyz, path, "--witness", WITNESS, "--witness", alias, "--quorum", "2")
+    assert done.returncode == 2, done.stdout + done.stderr
