@@ -43,3 +43,22 @@ def test_siblings_do_not_add_depth(siblings: int) -> None:
 def test_brackets_inside_strings_do_not_count() -> None:
     text = '["' + "[" * (MAX_DEPTH + 5) + '"]'
     assert loads(text, "doc") == ["[" * (MAX_DEPTH + 5)]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("1234567890123456789012345", "12345678901234567890"), ("9007199254740992", None)],
+)
+def test_a_long_integer_is_named_by_its_first_20_characters(text: str, shown: str | None) -> None:
+    shown = text if shown is None else shown
+    message = f"doc is not acceptable JSON: integer {shown} is outside ±(2^53 - 1)"
+    with raises_exactly(InputError, message):
+        loads(text, "doc")
+
+
+def test_a_long_out_of_range_number_is_named_by_its_first_20_characters() -> None:
+    text = "1" * 30 + "e400"
+    with raises_exactly(
+        InputError, f"doc is not acceptable JSON: number {'1' * 20} is out of range"
+    ):
+        loads(text, "doc")
