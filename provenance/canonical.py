@@ -35,7 +35,7 @@ def canonical_json(obj: Any) -> bytes:
     """
     if _fast_path_applies(obj):
         try:
-            return _encode(obj).encode("utf-8")
+            return _encode(obj).encode()
         except UnicodeEncodeError:  # a lone surrogate: let the reference decide
             pass
     try:
@@ -70,7 +70,7 @@ def is_canonical(payload: bytes, obj: Any) -> bool:
     """Whether ``payload`` is exactly the RFC 8785 serialisation of ``obj``."""
     if _fast_path_applies(obj):
         try:
-            return _encode(obj).encode("utf-8") == payload
+            return _encode(obj).encode() == payload
         except UnicodeEncodeError:  # a lone surrogate: let the reference decide
             pass
     return canonical_json(obj) == payload

@@ -250,8 +250,12 @@ def _kill_during_append(
             break
     time.sleep(rng.uniform(0.0, 0.004))  # about one append
     child.send_signal(signal.SIGKILL)
-    out, err = child.communicate(timeout=60)
-    return "".join(said) + out, err
+    child.wait(timeout=60)
+    # Read on through the same buffered stream: communicate() would read the
+    # pipe underneath it and lose what readline() had already buffered.
+    assert child.stderr is not None
+    with child.stdout, child.stderr:
+        return "".join(said) + child.stdout.read(), child.stderr.read()
 
 
 @pytest.mark.slow

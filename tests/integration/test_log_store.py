@@ -23,7 +23,7 @@ from conftest import World, drop_schema, make_world, pg_schema_url, raw_count
 
 import provenance.log.merkle as merkle
 import provenance.store.logtable as logtable
-from provenance.errors import ProofError, StoreError
+from provenance.errors import ProofError, RootMismatchError, StoreError
 from provenance.log.merkle import leaf_hash, naive_root
 from provenance.log.proof import verify_consistency, verify_inclusion
 from provenance.store import Store
@@ -156,9 +156,9 @@ def test_every_inclusion_and_consistency_proof_verifies(forty: World) -> None:
             proof = forty.store.log_consistency(old, size)
             verify_consistency(old, size, proof, roots[old], roots[size])
     # The checks are not vacuous: a proof for another leaf, or other sizes, fails.
-    with pytest.raises(ProofError):
+    with pytest.raises(RootMismatchError):
         verify_inclusion(leaves[4], 5, 40, forty.store.log_inclusion(5, 40), roots[40])
-    with pytest.raises(ProofError):
+    with pytest.raises(ProofError, match=r"^consistency proof from size 7 to size 40 is too short"):
         verify_consistency(7, 40, forty.store.log_consistency(6, 40), roots[7], roots[40])
 
 

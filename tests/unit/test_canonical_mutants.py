@@ -23,8 +23,10 @@ SAFE = 2**53 - 1
 @pytest.mark.parametrize("value", [SAFE + 1, -(SAFE + 1), 2**64, -(2**70)])
 def test_integers_beyond_two_to_the_53_are_refused(value: int) -> None:
     message = f"value cannot be canonicalised: {value} exceeds safe integer domain for JSON floats"
-    for obj in (value, [value], {"a": {"b": [1, value]}}):
+    # Also after a string, null or boolean: the scan must go on past those.
+    for obj in (value, [value], {"a": {"b": [1, value]}}, [value, "x"], [value, None, True]):
         assert not _fast_path_applies(obj)
+        assert not _fast_path_applies({"a": value, "b": "after"})
         with raises_exactly(InputError, message):
             canonical_json(obj)
         with raises_exactly(InputError, message):

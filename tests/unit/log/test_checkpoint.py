@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance.errors import InputError, NoteError, ProofError
+from provenance.errors import InputError, NoteError, RootMismatchError
 from provenance.log.checkpoint import (
     TLOG_PROOF_HEADER,
     Checkpoint,
@@ -182,7 +182,7 @@ def test_tlog_proof_for_every_entry() -> None:
         assert (parsed.index, list(parsed.hashes), parsed.checkpoint) == (index, hashes, note)
         assert parsed.extra is None
         assert signed.checkpoint.size == 15
-        with pytest.raises(ProofError):
+        with pytest.raises(RootMismatchError):
             verify_tlog_proof(text, leaf_hash(entry + b"!"), log)
 
 
@@ -246,5 +246,5 @@ def test_malformed_tlog_proofs(text: str) -> None:
 def test_tlog_proof_with_wrong_index_fails() -> None:
     log = parse_verifier_key(LOG_VKEY)
     text = format_tlog_proof(4, inclusion_proof(4, 15, get_node), checkpoint_note(15))
-    with pytest.raises(ProofError):
+    with pytest.raises(RootMismatchError):
         verify_tlog_proof(text.replace("index 4", "index 5"), leaf_hash(ENTRIES[4]), log)

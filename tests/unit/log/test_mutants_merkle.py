@@ -27,7 +27,7 @@ LEAVES = [leaf_hash(bytes([i])) for i in range(8)]
 
 def get_node(level: int, index: int) -> bytes:
     """Perfect node (level, index) of an 8-leaf tree, folded from the leaves."""
-    hashes = LEAVES
+    hashes: list[bytes] = list(LEAVES)
     for _ in range(level):
         hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
     return hashes[index]

@@ -364,3 +364,25 @@ def test_signing_a_bad_text_is_refused() -> None:
     with raises_exactly(NoteError, "note text contains an ASCII control character"):
         signature_line("a\rb\n", A.name, Ed25519PrivateKey.from_private_bytes(SEED_A))
     assert sign_note("a\n", A.name, SEED_A).startswith("a\n\n" + SIGNATURE_PREFIX + A.name + " ")
+
+
+def test_a_key_id_of_non_hex_letters_is_refused_before_it_is_parsed() -> None:
+    key64 = A.vkey.split("+", 2)[2]
+    vkey = f"{A.name}+XXXXXXXX+{key64}"
+    with raises_exactly(InputError, f"verifier key {vkey!r}: the key ID is not 8 hex digits"):
+        parse_verifier_key(vkey)
+
+
+def test_a_note_whose_text_is_one_empty_line() -> None:
+    # The blank line that separates text from signatures may be the first line:
+    # the text is then "\n", as golang.org/x/mod/sumdb/note splits it too.
+    note = "\n\n" + signature_line("\n", A.name, SEED_A)
+    assert parse_note(note)[0] == "\n"
+    assert open_note(note, [A]).text == "\n"
+
+
+def test_the_key_name_ends_at_the_first_space() -> None:
+    sig64 = signature_line(TEXT, A.name, SEED_A).rstrip("\n").split(" ")[-1]
+    note = f"{TEXT}\n{SIGNATURE_PREFIX}{A.name} extra {sig64}\n"
+    with raises_exactly(NoteError, "signature line 1 does not hold base64(key ID || signature)"):
+        parse_note(note)
