@@ -296,7 +296,7 @@ def test_parse_envelope_refuses_what_is_not_json(raw: bytes) -> None:
     with pytest.raises(InputError) as info:
         parse_envelope(raw)
     assert type(info.value) is InputError
-    assert str(info.value).startswith("envelope is not ")
+    assert str(info.value).startswith(("envelope is not ", "envelope is nested deeper than "))
     assert "\n" not in str(info.value)
 
 
