@@ -39,6 +39,8 @@ from provenance.log.note import (
 )
 from tests.unit.exact import raises_exactly
 
+NOT_BASE64 = "does not hold canonical base64(key ID || signature)"
+
 SEED_A, SEED_B, SEED_W = b"\x0a" * 32, b"\x0b" * 32, b"\x0c" * 32
 PUB_A = Ed25519PrivateKey.from_private_bytes(SEED_A).public_key().public_bytes_raw()
 PUB_B = Ed25519PrivateKey.from_private_bytes(SEED_B).public_key().public_bytes_raw()
@@ -155,12 +157,12 @@ def test_a_signature_line_with_unused_base64_bits_is_refused() -> None:
     good = signature_line(TEXT, A.name, SEED_A)
     sig64 = good.rstrip("\n").split(" ")[-1]  # 68 bytes: one "=" of padding
     note = TEXT + "\n" + good.replace(sig64, set_an_unused_bit(sig64))
-    with raises_exactly(NoteError, "signature line 1 does not hold canonical base64(key ID || signature)"):
+    with raises_exactly(NoteError, f"signature line 1 {NOT_BASE64}"):
         parse_note(note)
     cosig = cosign(TEXT, W.name, SEED_W, 5)
     sig64 = cosig.rstrip("\n").split(" ")[-1]  # 76 bytes: two "=" of padding
     note = sign_note(TEXT, A.name, SEED_A) + cosig.replace(sig64, set_an_unused_bit(sig64))
-    with raises_exactly(NoteError, "signature line 2 does not hold canonical base64(key ID || signature)"):
+    with raises_exactly(NoteError, f"signature line 2 {NOT_BASE64}"):
         open_note(note, [A, W])
 
 
@@ -190,7 +192,7 @@ def test_parse_note_messages() -> None:
 
 
 def test_a_signature_needs_more_than_its_key_id() -> None:
-    with raises_exactly(NoteError, "signature line 1 does not hold canonical base64(key ID || signature)"):
+    with raises_exactly(NoteError, f"signature line 1 {NOT_BASE64}"):
         parse_note(TEXT + "\n" + line(A.name, A.key_id, b""))
     text, [sig] = parse_note(TEXT + "\n" + line(A.name, 0x01020304, b"\x05"))
     assert (text, sig.name, sig.key_id, sig.signature) == (TEXT, A.name, 0x01020304, b"\x05")
@@ -384,5 +386,5 @@ def test_a_note_whose_text_is_one_empty_line() -> None:
 def test_the_key_name_ends_at_the_first_space() -> None:
     sig64 = signature_line(TEXT, A.name, SEED_A).rstrip("\n").split(" ")[-1]
     note = f"{TEXT}\n{SIGNATURE_PREFIX}{A.name} extra {sig64}\n"
-    with raises_exactly(NoteError, "signature line 1 does not hold canonical base64(key ID || signature)"):
+    with raises_exactly(NoteError, f"signature line 1 {NOT_BASE64}"):
         parse_note(note)
