@@ -34,10 +34,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from provenance.authoring import init_store, sign_statement
-from provenance.bundle.export import encode_bundle, export_bundle, write_atomically
+from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import PAYLOAD_TYPE, verify_bundle
 from provenance.keys import KeyRing, SigningKey
 from provenance.store.checkpoints import sign_checkpoint
+from provenance_cli.output import write_output
 
 T0 = "2024-01-08T09:00:00Z"
 
@@ -122,7 +123,7 @@ def main() -> None:
         with Store.open(store_dir) as store:
             bundle = export_bundle(store, "finding-1")
         data = encode_bundle(bundle)
-        write_atomically(data, out)
+        write_output(data, out)
         export_s = time.perf_counter() - start
         n = len(bundle["statements"])
         size = out.stat().st_size

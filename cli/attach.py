@@ -6,12 +6,17 @@ Importing this module adds both commands to the ``evidence`` group of
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from provenance.authoring import sign_statement
-from provenance.blobs import BlobInfo, check_media_type, guess_media_type
+from provenance.blobs import BlobInfo, BlobStore, check_media_type, guess_media_type
 from provenance.errors import InputError, StatementRejected, StoreError, VerificationError
 from provenance.model.bodies import AttachmentAdded
 from provenance.model.statement import build_payload
@@ -20,9 +25,12 @@ from provenance.store.blob_audit import attachments
 from provenance.store.location import Location
 
 from .context import echo_json, handle_errors, json_option, load_key, open_store, store_option
+from .output import STDOUT, check_target, force_option, is_stdout, open_output, out_option
 from .write import Writer, author_of, clean, evidence_group, print_receipt, write_options
 
 KIND = "evidence.attached"
+STDIN = "-"
+"""The FILE argument that means standard input."""
 # Stands in for the digest when the statement is checked before the file is copied.
 _PLACEHOLDER_DIGEST = "0" * 64
 _HEX = frozenset("0123456789abcdef")
@@ -30,7 +38,7 @@ _HEX = frozenset("0123456789abcdef")
 
 @evidence_group.command("attach")
 @click.argument("item")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(allow_dash=True, path_type=Path))
 @click.option("--caption", help="What the file shows or is.")
 @click.option(
     "--media-type",
@@ -49,18 +57,53 @@ def evidence_attach(
 
     The file is copied into the store's blob store under its SHA-256, then a
     signed statement records its digest, size, media type, name and caption.
-    'prov verify' re-hashes every attached file.
+    'prov verify' re-hashes every attached file. FILE '-' reads standard
+    input (spooled to a private temporary file first); the statement then
+    names no file name, and --media-type defaults to application/octet-stream.
 
     \b
     Example:
       prov evidence attach item-m3 photos/motor-marking.jpg \\
           --caption "Marking on the motor section" --key alice
+      scan-device --stdout | prov evidence attach item-m3 - --media-type image/png --key alice
     """
+    if str(file) == STDIN:
+        with _spooled_stdin() as spooled:
+            _attach(item, spooled, None, caption, media_type, writer)
+        return
+    _attach(item, file, file.name, caption, media_type, writer)
+
+
+@contextlib.contextmanager
+def _spooled_stdin() -> Iterator[Path]:
+    """Standard input copied to a file only this user can read, removed afterwards.
+
+    The blob store hashes a file as it copies it; standard input is copied
+    to a file first so that the checks before the copy (the item, the key)
+    cannot leave a half-read pipe behind.
+    """
+    with tempfile.TemporaryDirectory(prefix="prov-attach-") as tmp:
+        path = Path(tmp) / "stdin"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f, click.open_file(STDIN, "rb") as stdin:
+            shutil.copyfileobj(stdin, f, 1024 * 1024)
+        yield path
+
+
+def _attach(
+    item: str,
+    file: Path,
+    filename: str | None,
+    caption: str | None,
+    media_type: str | None,
+    writer: Writer,
+) -> None:
+    """Attach ``file`` to ``item``, recording ``filename`` (None: no name)."""
     if not file.is_file():
         raise InputError(f"no such file: {file}" if not file.exists() else f"{file} is not a file")
     body = {
         "media_type": check_media_type(media_type) if media_type else guess_media_type(file),
-        "filename": file.name,
+        "filename": filename,
         "caption": caption,
     }
     with open_store(writer.store_dir) as store:
@@ -110,7 +153,7 @@ def evidence_attach(
                 "digest": info.digest,
                 "size": info.size,
                 "media_type": body["media_type"],
-                "filename": file.name,
+                "filename": filename,
             }
         )
         return
@@ -148,8 +191,8 @@ def attached(store: Store, digest: str) -> tuple[str, list[AttachmentAdded]]:
 
 @evidence_group.command("extract")
 @click.argument("digest")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@out_option("The file to write ('-': stdout, once the hash is checked).", required=True)
+@force_option
 @store_option
 @json_option
 @handle_errors
@@ -166,8 +209,10 @@ def evidence_extract(
     Example:
       prov evidence extract 3f9a0c1b2d4e5f60 --out motor-marking.jpg
     """
-    if out.exists() and not force:
-        raise InputError(f"{out} already exists; pass --force to replace it")
+    if is_stdout(out) and as_json:
+        raise InputError("--json and --out - would share standard output: give --out FILE")
+    if not is_stdout(out):
+        check_target(out, force=force)
     with open_store(store_dir) as store:
         full, bodies = attached(store, digest)
         blobs = store.blobs
@@ -175,7 +220,7 @@ def evidence_extract(
         # failed verification (exit 1), not a bad request.
         if not blobs.exists(full):
             raise VerificationError(f"attachment blob {full[:16]} is missing: run 'prov verify'")
-        info: BlobInfo = blobs.extract(full, out, force=force)
+        info: BlobInfo = _extract(blobs, full, out, force=force)
     media_type = bodies[0].media_type
     if as_json:
         echo_json(
@@ -188,7 +233,22 @@ def evidence_extract(
             }
         )
         return
-    click.echo(f"extracted sha256:{info.digest} ({info.size} bytes, {media_type}) to {out}")
+    click.echo(
+        f"extracted sha256:{info.digest} ({info.size} bytes, {media_type}) to {out}",
+        err=is_stdout(out),
+    )
+
+
+def _extract(blobs: BlobStore, digest: str, out: Path, *, force: bool) -> BlobInfo:
+    """Extract to ``out``; for ``-``, into a private file first, so only checked bytes go out."""
+    if not is_stdout(out):
+        return blobs.extract(digest, out, force=force)
+    with tempfile.TemporaryDirectory(prefix="prov-extract-") as tmp:
+        checked = Path(tmp) / "blob"
+        info = blobs.extract(digest, checked)
+        with checked.open("rb") as f, open_output(STDOUT) as stdout:
+            shutil.copyfileobj(f, stdout, 1024 * 1024)
+    return info
 
 
 __all__ = ["attached", "evidence_attach", "evidence_extract"]

@@ -13,23 +13,22 @@ from pathlib import Path
 
 import click
 
-from provenance.bundle.export import encode_bundle, export_bundle, write_atomically
+from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import BundleError, printable, verify_bundle
 from provenance.bundle.reader import bundle_dispute, read_bundle
 from provenance.projections.history import entries as history_entries
 from provenance.projections.subjects import fold
+from provenance.trust import parse_witness_vkey
 
 from .context import EXIT_VERIFY_FAILED, echo_json, fail, handle_errors, json_option, store_option
+from .output import force_option, is_stdout, out_option, read_input, write_output
 from .read import as_of_option, resolve
 from .render import render_history
 from .timeline import render_dispute
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        fail(f"cannot read bundle {path}: {e.strerror or e}")
+    return read_input(path, "bundle")  # a device (/dev/zero) is refused
 
 
 @click.group("bundle")
@@ -46,12 +45,17 @@ def bundle_group() -> None:
 
 @bundle_group.command("export")
 @click.argument("subject")
-@click.option(
-    "--out", required=True, type=click.Path(path_type=Path), help="The bundle file to write."
-)
+@out_option("The bundle file to write ('-': stdout).", required=True)
 @as_of_option
 @click.option("--with-attachments", is_flag=True, help="Include attached files, not only hashes.")
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option(
+    "--witness",
+    "witness_vkeys",
+    multiple=True,
+    metavar="VKEY",
+    help="A witness key whose cosignatures may be included, besides the witness policy's.",
+)
+@force_option
 @store_option
 @handle_errors
 def bundle_export(
@@ -59,6 +63,7 @@ def bundle_export(
     out: Path,
     as_of: str | None,
     with_attachments: bool,
+    witness_vkeys: tuple[str, ...],
     force: bool,
     store_dir: Path,
 ) -> None:
@@ -67,7 +72,9 @@ def bundle_export(
     Every statement of SUBJECT, of the challenges bearing on it, and of
     every subject those rest on (evidence items, actors and their keys, back
     to the organisation's registration), each with a C2SP tlog-proof against
-    one signed checkpoint and its cosignatures. With --as-of, the record as
+    one signed checkpoint and the cosignatures on it that verify under a
+    known witness key (the witness policy's, or --witness; any other recorded
+    line is left out, and stderr says how many). With --as-of, the record as
     it stood then, proved against the first checkpoint that covers it. The
     file appears only once complete.
 
@@ -78,16 +85,26 @@ def bundle_export(
     """
     from provenance.store import Store
 
+    given = [parse_witness_vkey(v, f"--witness {v}") for v in witness_vkeys]
+    notes: list[str] = []
     with Store.open(store_dir) as store:
         bundle = export_bundle(
-            store, subject, resolve(store, as_of), with_attachments=with_attachments
+            store,
+            subject,
+            resolve(store, as_of),
+            with_attachments=with_attachments,
+            witnesses=given,
+            notes=notes,
         )
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     data = encode_bundle(bundle)
-    write_atomically(data, out, force=force)
+    write_output(data, out, force=force)
     click.echo(
-        f"wrote {out}: {len(bundle['statements'])} statements on {subject} as of position "
+        err=is_stdout(out),
+        message=f"wrote {out}: {len(bundle['statements'])} statements on {subject} as of position "
         f"{bundle['as_of']['position']}, proved against the checkpoint of size "
-        f"{bundle['checkpoint'].split(chr(10))[1]}, {len(data)} bytes"
+        f"{bundle['checkpoint'].split(chr(10))[1]}, {len(data)} bytes",
     )
 
 
@@ -141,10 +158,8 @@ def bundle_verify(
 
 
 @bundle_group.command("verifier")
-@click.option(
-    "--out", required=True, type=click.Path(path_type=Path), help="The zipapp file to write."
-)
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@out_option("The zipapp file to write ('-': stdout).", required=True)
+@force_option
 @handle_errors
 def bundle_verifier(out: Path, force: bool) -> None:
     """Write the standalone offline verifier: one zipapp, to run where 'prov' is not installed.
@@ -162,8 +177,9 @@ def bundle_verifier(out: Path, force: bool) -> None:
     from provenance.bundle.standalone import build
 
     data = build()
-    write_atomically(data, out, force=force)
-    click.echo(f"wrote {out}: the standalone bundle verifier, {len(data)} bytes")
+    write_output(data, out, force=force)
+    if not is_stdout(out):
+        click.echo(f"wrote {out}: the standalone bundle verifier, {len(data)} bytes")
 
 
 @bundle_group.command("show")

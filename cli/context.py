@@ -18,18 +18,57 @@ from provenance.keys import KeyRing, SigningKey, default_keys_dir, is_encrypted
 from provenance.store import Store
 from provenance.store.location import Location, parse_location
 
+from .output import printable
+
 EXIT_OK = 0
 EXIT_VERIFY_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a program whose reader went away (``| head``)."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print one line to stderr and exit."""
-    click.echo(f"error: {message}", err=True)
+    """Print one line to stderr and exit.
+
+    The message is made :func:`~provenance_cli.output.printable` first: it
+    may quote hostile text (a name, a file's content), whose control
+    characters must not break the line or rewrite the terminal.
+    """
+    click.echo(f"error: {printable(message)}", err=True)
     sys.exit(code)
+
+
+def exit_broken_pipe() -> NoReturn:
+    """Exit quietly with 141 because the reader of standard output went away.
+
+    Standard output is pointed at /dev/null first, so that the interpreter's
+    final flush does not fail a second time (Python's signal module
+    documentation, "Note on SIGPIPE").
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except Exception:  # no file descriptor (CliRunner): nothing to flush there
+        pass
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
+def hostile_input_message(e: BaseException) -> str | None:
+    """The one line for an error that only hostile or pathological input causes, else None.
+
+    The parsers refuse such input with an InputError before it gets this far
+    (provenance/rules/strict_json.py); this is the net under every command.
+    """
+    if isinstance(e, RecursionError):
+        return "the input is nested too deeply to be processed"
+    if isinstance(e, OverflowError):
+        return f"a number in the input is out of range ({e})"
+    if isinstance(e, UnicodeError):
+        return f"the input holds text that is not valid Unicode ({type(e).__name__})"
+    return None
 
 
 def handle_errors(func: F) -> F:
@@ -45,6 +84,10 @@ def handle_errors(func: F) -> F:
             fail(str(e), EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            exit_broken_pipe()
+        except (RecursionError, OverflowError, UnicodeError) as e:
+            fail(hostile_input_message(e) or str(e), EXIT_BAD_INPUT)
         except OSError as e:
             fail(f"{e.strerror or e}: {e.filename}" if e.filename else str(e), EXIT_BAD_INPUT)
         except Exception as e:

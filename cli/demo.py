@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from provenance import demo as case
-from provenance.bundle.export import encode_bundle, export_bundle, write_atomically
+from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import verify_bundle
 from provenance.bundle.reader import bundle_dispute, read_bundle
+from provenance.errors import ProvenanceError
 from provenance.keys import KeyRing
 from provenance.log.checkpoint import format_tlog_proof, verify_tlog_proof
 from provenance.log.merkle import leaf_hash
@@ -26,8 +27,10 @@ from provenance.projections.custody import custody_chain
 from provenance.projections.dispute import dispute as dispute_view
 from provenance.store.audit import audit
 from provenance.store.checkpoints import add_cosignature, sign_checkpoint
+from provenance.store.location import SCHEMES, parse_location
 
 from .context import fail, handle_errors
+from .output import write_output
 from .render import render_challenge, render_finding, short, stamp, strike
 from .timeline import render_dispute
 
@@ -48,6 +51,20 @@ def _fresh(directory: Path) -> None:
     (directory / MARKER).write_text("built by 'prov demo'; safe to delete\n")
 
 
+def _demo_directory(value: str) -> Path:
+    """The demo's directory; a PostgreSQL URL is refused before anything is written."""
+    if value.strip().lower().startswith(SCHEMES):
+        try:
+            shown = str(parse_location(value))  # never the password
+        except ProvenanceError:
+            shown = "a postgresql:// URL"
+        fail(
+            f"prov demo builds its store, keys and proofs in a directory, not in PostgreSQL "
+            f"({shown}): run 'prov demo --store DIR', then 'prov copy --from DIR/store --to URL'"
+        )
+    return Path(value)
+
+
 def _section(title: str) -> None:
     click.echo()
     click.secho(title, bold=True)
@@ -60,22 +77,26 @@ def _section(title: str) -> None:
     "directory",
     default="prov-demo",
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for the demo (store and keys); rebuilt if it holds an earlier demo.",
+    # A plain string first: a Path would turn "postgresql://h/db" into "postgresql:/h/db".
+    type=click.Path(file_okay=False),
+    help="Directory for the demo (store, keys and proofs); rebuilt if it holds an earlier "
+    "demo. A directory only: not a postgresql:// URL.",
 )
 @handle_errors
-def demo(directory: Path) -> None:
+def demo(directory: str) -> None:
     """Build the missile-remains case in a fresh store and tell it as a story.
 
     The demo's keys are generated inside the demo directory, so nothing is
-    written to your own keys directory.
+    written to your own keys directory: the organisation's in DIR/keys, the
+    witness's apart in DIR/witness-keys (a witness is another party).
 
     \b
     Example:
       prov demo --store ./prov-demo
     """
-    _fresh(directory)
-    built = case.build(directory)
+    root = _demo_directory(directory)
+    _fresh(root)
+    built = case.build(root)
     store = built.store
     views = store.views
     click.echo(
@@ -181,7 +202,7 @@ def demo(directory: Path) -> None:
         rec.position, store.log_inclusion(rec.position, checkpoint.size), checkpoint.note
     )
     vkey = store.meta["log_vkey"]
-    proofs = directory / "proofs"
+    proofs = root / "proofs"
     proofs.mkdir(exist_ok=True)
     (proofs / "finding.tlog-proof").write_text(proof)
     (proofs / "finding.entry").write_bytes(rec.envelope.raw)
@@ -205,15 +226,20 @@ def demo(directory: Path) -> None:
         f"--vkey {vkey}"
     )
 
-    # A witness (here a key of the demo's own) cosigns the checkpoint, so that a
-    # reader need not take the log's word alone that this is the one history.
-    witness_key = KeyRing(built.keys_dir).create("witness")
+    # A witness cosigns the checkpoint, so that a reader need not take the log's
+    # word alone that this is the one history. Its key is another party's, kept
+    # apart from the organisation's (here a separate directory stands for it).
+    witness_key = KeyRing(built.witness_keys_dir).load(case.WITNESS_KEY)
     witness_vkey = format_verifier_key(WITNESS, witness_key.public_bytes, COSIGNATURE_V1)
     text, _ = parse_note(checkpoint.note)
     line = cosign(text, WITNESS, witness_key.private_key, WITNESSED_AT)
     add_cosignature(store, checkpoint, parse_verifier_key(witness_vkey), line)
     (proofs / "witness.vkey").write_text(witness_vkey + "\n")
     click.echo(f"  The witness {WITNESS} cosigned that checkpoint: {proofs / 'witness.vkey'}")
+    click.echo(
+        f"  (its key is in {built.witness_keys_dir}, apart from the organisation's keys:\n"
+        "  a witness is another party, on its own machine)"
+    )
 
     _section("Verification")
     report = audit(store)
@@ -226,9 +252,9 @@ def demo(directory: Path) -> None:
 
     _section("A bundle for the dispute: one file, checked with only the log's public key")
     bundle_file = proofs / "finding.bundle.json"
-    write_atomically(
-        encode_bundle(export_bundle(store, case.CENTRAL_FINDING)), bundle_file, force=True
-    )
+    witness = parse_verifier_key(witness_vkey)
+    bundle = export_bundle(store, case.CENTRAL_FINDING, witnesses=[witness])
+    write_output(encode_bundle(bundle), bundle_file, force=True)
     store.close()
     # From here on, only the file and the log's verifier key: no store.
     data = bundle_file.read_bytes()
@@ -252,7 +278,7 @@ def demo(directory: Path) -> None:
         )
     )
 
-    s = directory / "store"
+    s = root / "store"
     _section("Explore further")
     click.echo(f"  prov list --store {s}")
     click.echo(f"  prov show {case.CENTRAL_FINDING} --store {s}")
@@ -270,8 +296,10 @@ def demo(directory: Path) -> None:
     click.echo(f"  python -m provenance.bundle.offline_verify {bundle_file} --vkey {vkey}")
     click.echo(f"  prov bundle show {bundle_file}")
     click.echo(
-        f"  (the demo's keys are in {built.keys_dir}; sign with --keys {built.keys_dir} "
-        "--key analyst)"
+        f"  (the organisation's keys are in {built.keys_dir}; sign with --keys "
+        f"{built.keys_dir} --key analyst. The witness's key is in {built.witness_keys_dir},\n"
+        "  standing for another party: whoever holds the log's key and the witness's\n"
+        "  could rewrite the log and cosign the rewrite.)"
     )
     if not report.ok or not checked.ok:
         raise SystemExit(1)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import sys
 import time
@@ -49,6 +48,7 @@ from provenance.log.note import (
     parse_verifier_key,
 )
 from provenance.log.proof import verify_consistency, verify_inclusion
+from provenance.rules import strict_json
 from provenance.store import Store
 from provenance.store.checkpoints import (
     StoredCheckpoint,
@@ -59,8 +59,11 @@ from provenance.store.checkpoints import (
     log_vkey,
     rotate_log_key,
     sign_checkpoint,
+    verified_cosignatures,
+    witness_policy,
 )
 from provenance.store.location import Location
+from provenance.witness_state import Seen, locked_state
 
 from .context import (
     EXIT_BAD_INPUT,
@@ -75,6 +78,10 @@ from .context import (
     new_passphrase,
     store_option,
 )
+from .output import force_option, out_option, read_input, write_output
+
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+"""The largest note, proof or entry file read (a note is at most 1 MiB)."""
 
 DEFAULT_LOG_KEY = "root-log"
 """The log key ``prov init`` makes with the default ``--key-name root``."""
@@ -102,12 +109,8 @@ def _failed(message: str) -> NoReturn:
 
 def _read_bytes(path: Path, what: str) -> bytes:
     """A file's bytes ('-' is stdin); exit 2 naming the file if it cannot be read."""
-    try:
-        with click.open_file(str(path), "rb") as f:  # '-' is stdin
-            data: bytes = f.read()
-        return data
-    except OSError as e:
-        fail(f"cannot read {what} {path}: {e.strerror or e}", EXIT_BAD_INPUT)
+    # Notes, proofs, entries and keys are small: a bound keeps /dev/zero out.
+    return read_input(path, what, limit=MAX_INPUT_BYTES)
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -117,14 +120,6 @@ def _read_text(path: Path, what: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         fail(f"{what} {path} is not UTF-8 text", EXIT_BAD_INPUT)
-
-
-def _write_out(data: bytes, out: Path | None) -> None:
-    """Write bytes to ``out``, or to stdout when no file is given."""
-    if out is None:
-        click.echo(data, nl=False)  # bytes go to the binary stdout unchanged
-    else:
-        out.write_bytes(data)
 
 
 def _verifier(vkey: str, option: str, key_type: int) -> Verifier:
@@ -231,7 +226,7 @@ def read_policy(store: Store) -> Policy | None:
     if raw is None:
         return None
     try:
-        obj = json.loads(raw)
+        obj = strict_json.loads(raw, "the witness policy")  # the store may be hostile
         witnesses = tuple(parse_verifier_key(v) for v in obj["witnesses"])
         quorum = obj["quorum"]
         if not isinstance(quorum, int) or not 1 <= quorum <= len(witnesses):
@@ -543,28 +538,45 @@ def log_rotate_key(
     type=int,
     help="The size of the stored checkpoint to prove against (default: the latest).",
 )
+@out_option("Write to FILE, not stdout ('-': stdout); never over a file without --force.")
+@force_option
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
+    "--witness",
+    "witness_vkeys",
+    multiple=True,
+    metavar="VKEY",
+    help="A witness key whose cosignatures may be included, besides the witness policy's.",
 )
 @store_option
 @handle_errors
-def log_prove(statement_id: str, size: int | None, out: Path | None, store_dir: Location) -> None:
+def log_prove(
+    statement_id: str,
+    size: int | None,
+    out: Path | None,
+    force: bool,
+    witness_vkeys: tuple[str, ...],
+    store_dir: Location,
+) -> None:
     """Write a C2SP tlog-proof that statement ID is in the log.
 
     ID is a statement id or a unique prefix (8+ hex). The proof holds the
     leaf index, the inclusion proof hashes and the signed checkpoint (with
-    the witnesses' cosignatures recorded so far). Check it offline with
-    'prov log check-proof' and the statement's entry ('prov log entry --raw').
+    the recorded cosignatures that verify under a known witness key: the
+    witness policy's or a --witness; others are left out, said on stderr).
+    Check it offline with 'prov log check-proof' and the statement's entry
+    ('prov log entry --raw').
 
     \b
     Example:
       prov log prove 3b0c9f1a --out finding.proof
       prov log entry 3b0c9f1a --raw --out finding.entry
     """
+    given = [_verifier(v, "--witness", COSIGNATURE_V1) for v in witness_vkeys]
     with Store.open(store_dir) as store:
         sid = store.resolve_statement(statement_id)
         record = store.statement(sid)
         cp = find_checkpoint(store, size)
+        policy = witness_policy(store)
         if record.position >= cp.size:
             fail(
                 f"statement {sid[:12]} is leaf {record.position}, not in the checkpoint of "
@@ -573,19 +585,26 @@ def log_prove(statement_id: str, size: int | None, out: Path | None, store_dir: 
         hashes = store.log_inclusion(record.position, cp.size)
     # The proof must hold before it is handed out; a failure here means damage.
     verify_inclusion(leaf_hash(record.envelope.raw), record.position, cp.size, hashes, cp.root)
-    text = format_tlog_proof(record.position, hashes, _full_note(cp))
-    _write_out(text.encode("utf-8"), out)
+    # Never hand out a cosignature line that a known witness key does not verify.
+    lines = verified_cosignatures(cp, [*given, *(policy[0] if policy else ())])
+    if len(lines) < len(cp.cosignatures):
+        click.echo(
+            f"note: left out {len(cp.cosignatures) - len(lines)} recorded cosignature line(s) "
+            "that no known witness key verifies (set 'prov log policy' or pass --witness)",
+            err=True,
+        )
+    text = format_tlog_proof(record.position, hashes, cp.note + "".join(lines))
+    write_output(text.encode("utf-8"), out, force=force)
 
 
 @log_group.command("consistency")
 @click.argument("old", type=int)
 @click.argument("new", type=int)
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
-)
+@out_option("Write to FILE, not stdout ('-': stdout); never over a file without --force.")
+@force_option
 @store_option
 @handle_errors
-def log_consistency(old: int, new: int, out: Path | None, store_dir: Location) -> None:
+def log_consistency(old: int, new: int, out: Path | None, force: bool, store_dir: Location) -> None:
     """Write a proof that the checkpoint of size NEW extends that of size OLD.
 
     Both sizes must be those of stored checkpoints. The file is UTF-8 text,
@@ -612,20 +631,19 @@ def log_consistency(old: int, new: int, out: Path | None, store_dir: Location) -
         second = find_checkpoint(store, new)
         hashes = store.log_consistency(old, new)
     verify_consistency(old, new, hashes, first.root, second.root)
-    _write_out(format_consistency_proof(old, new, hashes).encode("ascii"), out)
+    write_output(format_consistency_proof(old, new, hashes).encode("ascii"), out, force=force)
 
 
 @log_group.command("entry")
 @click.argument("statement_id", metavar="ID")
 @click.option("--raw", is_flag=True, help="Write the entry bytes exactly (the stored envelope).")
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout."
-)
+@out_option("Write to FILE, not stdout ('-': stdout); never over a file without --force.")
+@force_option
 @store_option
 @json_option
 @handle_errors
 def log_entry(
-    statement_id: str, raw: bool, out: Path | None, store_dir: Location, as_json: bool
+    statement_id: str, raw: bool, out: Path | None, force: bool, store_dir: Location, as_json: bool
 ) -> None:
     """Show the log leaf of statement ID; with --raw, write its entry bytes exactly.
 
@@ -641,7 +659,7 @@ def log_entry(
         record = store.statement(store.resolve_statement(statement_id))
     entry = record.envelope.raw
     if raw:
-        _write_out(entry, out)
+        write_output(entry, out, force=force)
         return
     info = {
         "statement_id": record.statement_id,
@@ -653,7 +671,7 @@ def log_entry(
         text = json.dumps(info, indent=2) + "\n"
     else:
         text = "".join(f"{k.replace('_', ' ')}: {v}\n" for k, v in info.items())
-    _write_out(text.encode("utf-8"), out)
+    write_output(text.encode("utf-8"), out, force=force)
 
 
 @log_group.command("check-proof")
@@ -835,42 +853,9 @@ def witness_vkey(key: str, name: str, keys_dir: Path | None) -> None:
     click.echo(format_verifier_key(name, signing.public_bytes, COSIGNATURE_V1))
 
 
-def _load_state(path: Path) -> dict[str, dict[str, Any]]:
-    """The witness state: origin -> {"size": n, "root": base64}; empty if no file."""
-    if not path.exists():
-        return {}
-    try:
-        state = json.loads(_read_text(path, "witness state"))
-        if not isinstance(state, dict):
-            raise ValueError("not a JSON object")
-        for origin, seen in state.items():
-            root = decode_base64(seen["root"]) if isinstance(seen, dict) else None
-            size = seen.get("size") if isinstance(seen, dict) else None
-            if root is None or len(root) != HASH_SIZE or not isinstance(size, int) or size < 0:
-                raise ValueError(f"entry {origin!r} is not {{'size': n, 'root': base64}}")
-    except (ValueError, KeyError, TypeError) as e:
-        fail(f"witness state {path} is malformed: {e}")
-    return state
-
-
-def _save_state(path: Path, state: dict[str, dict[str, Any]]) -> None:
-    """Write the state atomically: a temporary file, fsync, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with tmp.open("w", encoding="utf-8") as f:
-            json.dump(state, f, indent=2, sort_keys=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _check_extends(previous: dict[str, Any], cp: Checkpoint, proof_file: Path | None) -> None:
+def _check_extends(previous: Seen, cp: Checkpoint, proof_file: Path | None) -> None:
     """Refuse unless ``cp`` provably extends the checkpoint the witness saw before."""
-    old, old_root = int(previous["size"]), decode_base64(previous["root"]) or b""
+    old, old_root = previous.size, previous.root
     if cp.size < old:
         raise VerificationError(
             f"rollback: {cp.origin} is at size {cp.size}, but size {old} was cosigned before"
@@ -935,7 +920,10 @@ def witness_cosign(
     least as large (smaller is a rollback, refused) and, if larger, --proof
     must prove it extends the earlier one. Then the state records this
     checkpoint (written atomically) and the cosignature line is printed:
-    append it to the note, or give it to the log ('prov log cosigned').
+    append it to the note, or give it to the log ('prov log cosigned'). The
+    state is locked (STATE.lock beside it) from its reading to its writing,
+    so cosignings run at once take turns. Keep the state file: a witness that
+    loses it will cosign any fork of the logs it witnessed.
 
     \b
     Example:
@@ -948,13 +936,15 @@ def witness_cosign(
     signed = open_checkpoint(_read_text(checkpoint_file, "checkpoint"), log)
     cp = signed.checkpoint
     path = state_file or keyring(keys_dir).directory / WITNESS_STATE
-    state = _load_state(path)
-    previous = state.get(cp.origin)
-    if previous is not None:
-        _check_extends(previous, cp, proof_file)
-    line = cosign(signed.note.text, name, signing.private_key, int(time.time()))
-    state[cp.origin] = {"size": cp.size, "root": _b64(cp.root_hash)}
-    _save_state(path, state)
+    # Read, check and write under the state's lock: two cosignings at once take
+    # turns, so the second sees the first (C2SP tlog-witness: never two forks).
+    with locked_state(path) as state:
+        previous = state.logs.get(cp.origin)
+        if previous is not None:
+            _check_extends(previous, cp, proof_file)
+        line = cosign(signed.note.text, name, signing.private_key, int(time.time()))
+        state.logs[cp.origin] = Seen(cp.size, cp.root_hash)
+        state.save()
     click.echo(line, nl=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -9,7 +10,16 @@ from typing import Any
 import click
 
 from . import attach, bundle, log, read, record, timeline, transfer, write
+from .context import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    exit_broken_pipe,
+    fail,
+    hostile_input_message,
+)
 from .demo import demo
+from .output import printable
+from .trust import COMMANDS as TRUST_COMMANDS
 
 
 class ProvGroup(click.Group):
@@ -25,19 +35,41 @@ class ProvGroup(click.Group):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        _escape_unencodable_output()
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
+        except BrokenPipeError:
+            exit_broken_pipe()
         except click.UsageError as e:
             hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
-            click.echo(f"error: {e.format_message()}{hint}", err=True)
+            click.echo(f"error: {printable(e.format_message())}{hint}", err=True)
             sys.exit(e.exit_code)
         except click.ClickException as e:
-            click.echo(f"error: {e.format_message()}", err=True)
+            click.echo(f"error: {printable(e.format_message())}", err=True)
             sys.exit(e.exit_code)
         except click.Abort:
             click.echo("error: aborted", err=True)
             sys.exit(1)
+        except Exception as e:  # raised outside a command's handle_errors
+            hostile = hostile_input_message(e)
+            if hostile is not None:
+                fail(hostile, EXIT_BAD_INPUT)
+            fail(f"internal error ({type(e).__name__}: {e})", EXIT_INTERNAL)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _escape_unencodable_output() -> None:
+    """Print what cannot be encoded (a lone surrogate from argv or a file) as an escape.
+
+    Without this, text holding ``\\udcff`` (a non-UTF-8 byte of a file name,
+    decoded with surrogateescape) raises UnicodeEncodeError when printed.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            # A closed or foreign stream is left as it is.
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
 
 
 @click.group(
@@ -51,7 +83,8 @@ def cli() -> None:
     Every finding, assessment, challenge and response is an Ed25519-signed
     statement; 'prov verify' proves the record was not altered.
 
-    Exit codes: 0 ok, 1 verification failed, 2 usage or bad input.
+    Exit codes: 0 ok, 1 verification failed, 2 usage or bad input, 3 internal
+    error; 141 when the reader of the output went away (as in 'prov export | head').
 
     \b
     Example:
@@ -70,6 +103,7 @@ for command in [
     *transfer.COMMANDS,
     *log.COMMANDS,
     *bundle.COMMANDS,
+    *TRUST_COMMANDS,
     demo,
 ]:
     cli.add_command(command)

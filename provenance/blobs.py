@@ -362,8 +362,10 @@ class BlobStore:
         # final link stays within it) but outside the two-hex directories.
         # Blobs are created read-only (like git's objects): nothing should edit them.
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            return _create_temp(self.root, TMP_PREFIX, 0o444)
+            # Owner only (docs/files.md): blobs are evidence, often sensitive.
+            self.root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.root.mkdir(mode=0o700, exist_ok=True)
+            return _create_temp(self.root, TMP_PREFIX, 0o400)
         except OSError as e:
             raise self._write_error(e) from None
 
@@ -381,7 +383,7 @@ class BlobStore:
         """
         target = self.path_of(info.digest)
         try:
-            target.parent.mkdir(exist_ok=True)
+            target.parent.mkdir(mode=0o700, exist_ok=True)
             placed = _place(temp, target)
         except OSError as e:
             temp.unlink(missing_ok=True)

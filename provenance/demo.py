@@ -28,17 +28,35 @@ MEETING_DAY = "2024-12-10"
 MISSILES = ["item-m1", "item-m2", "item-m3", "item-m4"]
 
 
+WITNESS_KEY = "witness"
+"""The name of the witness's key, in the witness's own keys directory."""
+
+
 @dataclass
 class DemoStore:
-    """The demo store and the ids of what it holds."""
+    """The demo store and the ids of what it holds.
+
+    Attributes:
+        store: the store, open.
+        keys_dir: the organisation's keys (root, log and its people's).
+        witness_keys_dir: the witness's key, kept apart: in a real deployment
+            it belongs to another party on another machine, since whoever
+            holds the log's keys and the witness's can rewrite the log and
+            cosign the rewrite.
+        statements: statement ids by the demo's names for them.
+    """
 
     store: Store
     keys_dir: Path
+    witness_keys_dir: Path
     statements: dict[str, str] = field(default_factory=dict)
 
 
 def build(directory: Path) -> DemoStore:
-    """Create the demo store in ``directory`` (keys in ``directory/keys``).
+    """Create the demo store in ``directory``.
+
+    The organisation's keys go in ``directory/keys``; the witness's key in
+    ``directory/witness-keys``, standing for another party's machine.
 
     The store's receipt clock is simulated: each statement is "received" a few
     seconds after its issued time, so that ``--as-of 2024-12-10`` shows the
@@ -61,7 +79,10 @@ def build(directory: Path) -> DemoStore:
         log_key=keys["root-log"],
         origin=ORIGIN,
     )
-    demo = DemoStore(store, ring.directory)
+    # The witness is another party: its key never sits with the log's keys.
+    witness_ring = KeyRing(directory / "witness-keys")
+    witness_ring.create(WITNESS_KEY)
+    demo = DemoStore(store, ring.directory, witness_ring.directory)
 
     def put(
         name: str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,14 +110,88 @@ def write_key_file(path: Path, private_key: Ed25519PrivateKey, passphrase: str |
         tmp.unlink(missing_ok=True)
 
 
-def load_key_file(path: Path, passphrase: str | None) -> SigningKey:
-    """Load an Ed25519 PKCS#8 PEM key file."""
+MAX_KEY_FILE_BYTES = 64 * 1024
+"""A PKCS#8 PEM Ed25519 key is a few hundred bytes; a longer file is not a key file."""
+
+
+def read_key_bytes(path: Path) -> bytes:
+    """The bytes of a key file, refusing anything that is not a small, private, regular file.
+
+    - A FIFO, a device (``/dev/zero``), a socket or a directory is refused
+      before a single byte is read: it is opened non-blocking and checked with
+      ``fstat``, so a FIFO cannot hang the command and a device cannot fill memory.
+    - A file over :data:`MAX_KEY_FILE_BYTES` is refused without being read whole.
+    - On POSIX, a key file readable or writable by group or others, and a
+      directory holding it that group or others may write (and that lacks the
+      sticky bit), are refused: anyone who can read the key can sign as its
+      actor, and anyone who can write the directory can swap the key
+      (docs/files.md, "Key files").
+
+    Raises:
+        KeyFileError: naming the file and what is wrong with it.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        data = path.read_bytes()
+        fd = os.open(path, flags)
     except FileNotFoundError as e:
         raise KeyFileError(f"no key file at {path}") from e
+    except IsADirectoryError as e:
+        raise KeyFileError(f"key file {path} is a directory") from e
     except OSError as e:
         raise KeyFileError(f"cannot read key file {path}: {e.strerror}") from e
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise KeyFileError(f"key file {path} is not a regular file ({_file_type(st.st_mode)})")
+    with os.fdopen(fd, "rb") as f:
+        _check_private(path, st)
+        try:
+            data = f.read(MAX_KEY_FILE_BYTES + 1)
+        except OSError as e:
+            raise KeyFileError(f"cannot read key file {path}: {e.strerror}") from e
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise KeyFileError(f"key file {path} is over {MAX_KEY_FILE_BYTES} bytes: not a key file")
+    return data
+
+
+def _file_type(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def _check_private(path: Path, st: os.stat_result) -> None:
+    """Refuse a key file others may read or write, or whose directory others may write."""
+    if os.name != "posix":
+        return  # Windows: permissions are ACLs, which st_mode does not show
+    if st.st_mode & 0o077:
+        raise KeyFileError(
+            f"key file {path} is open to group or others (mode {stat.S_IMODE(st.st_mode):04o}): "
+            f"run 'chmod 600 {path}'"
+        )
+    directory = path.parent
+    try:
+        dst = os.stat(directory)
+    except OSError:
+        return
+    if dst.st_mode & 0o022 and not dst.st_mode & stat.S_ISVTX:
+        raise KeyFileError(
+            f"keys directory {directory} is writable by group or others "
+            f"(mode {stat.S_IMODE(dst.st_mode):04o}), so its keys can be replaced: "
+            f"run 'chmod 700 {directory}'"
+        )
+
+
+def load_key_file(path: Path, passphrase: str | None) -> SigningKey:
+    """Load an Ed25519 PKCS#8 PEM key file (checked by :func:`read_key_bytes` first)."""
+    data = read_key_bytes(path)
     encrypted = b"ENCRYPTED PRIVATE KEY" in data
     if encrypted and not passphrase:
         raise KeyFileError(f"key file {path} is encrypted: give a passphrase (PROV_PASSPHRASE)")
@@ -137,8 +212,11 @@ def load_key_file(path: Path, passphrase: str | None) -> SigningKey:
 
 
 def is_encrypted(path: Path) -> bool:
-    """Tell whether a key file is passphrase-protected (without decrypting it)."""
+    """Tell whether a key file is passphrase-protected (without decrypting it).
+
+    False for anything :func:`read_key_bytes` refuses; loading it then says why.
+    """
     try:
-        return b"ENCRYPTED PRIVATE KEY" in path.read_bytes()
-    except OSError:
+        return b"ENCRYPTED PRIVATE KEY" in read_key_bytes(path)
+    except KeyFileError:
         return False

@@ -4,29 +4,40 @@ An export is the stored envelopes, byte for byte, one per line, in position
 order. Stores keep envelopes in RFC 8785 form (``docs/spec/statements.md``
 section 4.1), which has no line break, so one line is one statement and a
 round trip gives the same bytes, hence the same statement ids, in every store.
+Attached files travel as attachment lines, each file just before the first
+statement that attaches it (``docs/spec/export.md``, which specifies the whole
+format).
 
-An import trusts nothing in the file: each line goes through
+An import trusts nothing in the file: each statement line goes through
 :meth:`Store.append`, which performs every acceptance check of section 6
-(schema, signature, key ownership, refs, kinds). Only the root key cannot be
-learnt from the file, since the genesis statement is self-signed; whoever
-creates a store from an export must pin it out of band
-(:func:`create_from_export`).
+(schema, signature, key ownership, refs, kinds), and each file is re-hashed
+before it is stored. Only the root key cannot be learnt from the file, since
+the genesis statement is self-signed; whoever creates a store from an export
+must pin it out of band (:func:`create_from_export`). The order and
+completeness of the statements can be proven against a signed checkpoint
+(:func:`prove_export`). A new store is built aside and put in place only when
+complete (:func:`import_new_store`).
 """
 
 from __future__ import annotations
 
 import base64
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from provenance import envelope as env
-from provenance.errors import InputError, StatementRejected, StoreError
+from provenance.attachment_lines import AttachmentReader, attachment_lines, is_attachment_line
+from provenance.errors import InputError, StatementRejected, StoreError, VerificationError
+from provenance.export_proof import check_export, check_store
+from provenance.log.checkpoint import Checkpoint
 from provenance.model import bodies
 from provenance.model.statement import parse_payload
 from provenance.store import Store
 from provenance.store.location import Location, parse_location
+from provenance.store.staging import staged
 
 MAX_LINE_BYTES = env.MAX_ENVELOPE_BYTES
 """The longest line an import reads: one envelope at its size limit."""
@@ -46,43 +57,59 @@ class LineResult:
         outcome: ``accepted`` (newly written), ``duplicate`` (the store already
             held it) or ``refused``.
         reason: why it was refused (None otherwise).
+        attachment: for an attachment line (export.md §3), the attachment's
+            digest; ``accepted`` then means the file was newly stored.
     """
 
     line: int
     statement_id: str | None
     outcome: Outcome
     reason: str | None = None
+    attachment: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form."""
-        return {
+        out: dict[str, Any] = {
             "line": self.line,
             "statement_id": self.statement_id,
             "outcome": self.outcome,
             "reason": self.reason,
         }
+        if self.attachment is not None:
+            out["attachment"] = self.attachment
+        return out
 
 
 @dataclass
 class ImportReport:
-    """What an import did, line by line (blank lines are not reported).
+    """What an import did, line by line (blank lines, and attachment lines that
+    only carry a part, are not reported).
 
     Attributes:
-        entries: one result per non-blank line, in file order.
+        entries: one result per statement line, per stored attachment and per
+            refused line, in file order.
         accepted: how many statements were newly written.
         duplicates: how many the store already held.
         refused: how many lines were refused.
+        attachments: how many attachments were received whole (new or already held).
+        proven: the size of the checkpoint the import was proven against, if any.
+        unproven: statements of the file after the checkpoint's size (not covered).
     """
 
     entries: list[LineResult] = field(default_factory=list)
     accepted: int = 0
     duplicates: int = 0
     refused: int = 0
+    attachments: int = 0
+    proven: int | None = None
+    unproven: int = 0
 
     def add(self, result: LineResult) -> None:
         """Record the result of one line and count it."""
         self.entries.append(result)
-        if result.outcome == "accepted":
+        if result.attachment is not None and result.outcome != "refused":
+            self.attachments += 1
+        elif result.outcome == "accepted":
             self.accepted += 1
         elif result.outcome == "duplicate":
             self.duplicates += 1
@@ -101,10 +128,17 @@ class ImportReport:
 
     def summary(self) -> str:
         """One line: how many statements were new, already present and refused."""
-        return (
+        line = (
             f"imported {self.accepted} new, {self.duplicates} already present, "
             f"{self.refused} refused"
         )
+        if self.attachments:
+            line += f"; {self.attachments} attachments"
+        if self.proven is not None:
+            line += f"; the first {self.proven} statements proven against the checkpoint"
+            if self.unproven:
+                line += f" ({self.unproven} after it not covered)"
+        return line
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form."""
@@ -113,6 +147,9 @@ class ImportReport:
             "accepted": self.accepted,
             "duplicates": self.duplicates,
             "refused": self.refused,
+            "attachments": self.attachments,
+            "proven": self.proven,
+            "unproven": self.unproven,
             "lines": [e.to_json() for e in self.entries],
         }
 
@@ -120,15 +157,29 @@ class ImportReport:
 # -- export ---------------------------------------------------------------------
 
 
-def export(store: Store, out: BinaryIO, as_of: int | None = None) -> int:
+@dataclass(frozen=True)
+class ExportCounts:
+    """What an export wrote: statement lines and attachments (each once)."""
+
+    statements: int
+    attachments: int
+
+
+def export(
+    store: Store, out: BinaryIO, as_of: int | None = None, *, attachments: bool = True
+) -> int:
     """Write every stored envelope, exactly as stored, one per line, in position order.
 
-    Statements are read a page at a time, so the store is never held in memory.
+    With ``attachments`` (the default) each attached file the store holds is
+    written too, as attachment lines just before the first statement that
+    attaches it (``docs/spec/export.md``). Statements are read a page at a
+    time and files a part at a time, so nothing is held in memory whole.
 
     Args:
         store: the store to export.
         out: a binary stream to write to.
         as_of: the last position to export (default: everything).
+        attachments: write the attached files as well.
 
     Returns:
         How many statements were written.
@@ -138,21 +189,55 @@ def export(store: Store, out: BinaryIO, as_of: int | None = None) -> int:
             stored envelopes are RFC 8785 JSON, which has none); writing it
             would split one statement over two lines of the export.
     """
+    return export_counted(store, out, as_of, attachments=attachments).statements
+
+
+def export_counted(
+    store: Store, out: BinaryIO, as_of: int | None = None, *, attachments: bool = True
+) -> ExportCounts:
+    """:func:`export`, returning how many statements and attachments were written."""
     count = 0
-    for rec in store.iter_records():
-        if as_of is not None and rec.position > as_of:
-            break
-        raw = rec.envelope.raw
-        # Only a damaged row can hold one; the reader strips a trailing CR too.
-        if b"\n" in raw or b"\r" in raw:
-            raise StoreError(
-                f"stored statement at position {rec.position} holds a line break, "
-                "so it is not in RFC 8785 form: run 'prov verify'"
-            )
-        out.write(raw)
-        out.write(b"\n")
-        count += 1
-    return count
+    files: set[str] = set()
+    # Outside the store: an export reads, and a read-only store must export too.
+    with tempfile.TemporaryDirectory(prefix="prov-export-") as tmp:
+        for rec in store.iter_records():
+            if as_of is not None and rec.position > as_of:
+                break
+            raw = rec.envelope.raw
+            # Only a damaged row can hold one; the reader strips a trailing CR too.
+            if b"\n" in raw or b"\r" in raw:
+                raise StoreError(
+                    f"stored statement at position {rec.position} holds a line break, "
+                    "so it is not in RFC 8785 form: run 'prov verify'"
+                )
+            body = rec.statement.body
+            # Each file once, before the first statement that attaches it; a blob
+            # the store lacks stays missing (the importer's verify reports it).
+            if (
+                attachments
+                and isinstance(body, bodies.AttachmentAdded)
+                and body.digest not in files
+                and store.blobs.exists(body.digest)
+            ):
+                _write_attachment(store, body.digest, Path(tmp), out)
+                files.add(body.digest)
+            out.write(raw)
+            out.write(b"\n")
+            count += 1
+    return ExportCounts(count, len(files))
+
+
+def _write_attachment(store: Store, digest: str, tmp: Path, out: BinaryIO) -> None:
+    """Write one stored file as its attachment lines (export.md §3), re-hashed on the way."""
+    path = tmp / digest
+    info = store.blobs.extract(digest, path)  # VerificationError if the blob is altered
+    try:
+        with path.open("rb") as f:
+            for line in attachment_lines(digest, f, info.size):
+                out.write(line)
+                out.write(b"\n")
+    finally:
+        path.unlink(missing_ok=True)
 
 
 # -- import ---------------------------------------------------------------------
@@ -261,11 +346,59 @@ def import_lines(
         StoreError: the store failed; lines before the failing one stay imported.
     """
     report = ImportReport() if report is None else report
-    for number, line in enumerate(lines, start=start):
-        if not line.strip():
-            continue
-        report.add(import_line(store, number, line))
+    files = AttachmentReader(store.blobs.put_file, store.blobs.exists, store.directory)
+    try:
+        for number, line in enumerate(lines, start=start):
+            if not line.strip():
+                continue
+            if is_attachment_line(line):
+                result = _attachment_line(files, number, line)
+                if result is not None:
+                    report.add(result)
+                continue
+            unfinished = files.unfinished()
+            if unfinished is not None:
+                files.discard()
+                report.add(
+                    LineResult(
+                        number - 1,
+                        None,
+                        "refused",
+                        f"attachment {unfinished[:16]} ends before its last part",
+                        unfinished,
+                    )
+                )
+            report.add(import_line(store, number, line))
+        unfinished = files.unfinished()
+        if unfinished is not None:
+            report.add(
+                LineResult(
+                    number,
+                    None,
+                    "refused",
+                    f"attachment {unfinished[:16]} ends before its last part",
+                    unfinished,
+                )
+            )
+    finally:
+        files.discard()
     return report
+
+
+def _attachment_line(files: AttachmentReader, number: int, line: bytes) -> LineResult | None:
+    """Feed one attachment line; a result when a file is stored or the line refused."""
+    if len(line) > MAX_LINE_BYTES:
+        return LineResult(
+            number, None, "refused", f"line is over {MAX_LINE_BYTES} bytes, the envelope limit"
+        )
+    try:
+        received = files.feed(line)
+    except (InputError, VerificationError) as e:  # a blob of that name may differ
+        return LineResult(number, None, "refused", str(e))
+    if not received.complete:
+        return None
+    outcome: Outcome = "accepted" if received.new else "duplicate"
+    return LineResult(number, None, outcome, None, received.digest)
 
 
 def _check_key_id(root_key_id: str) -> str:
@@ -349,3 +482,92 @@ def create_from_export(where: str | Path | Location, first_line: bytes, root_key
             except OSError:
                 break
         raise
+
+
+def import_new_store(
+    where: str | Path | Location,
+    lines: Iterable[bytes],
+    root_key_id: str,
+    *,
+    checkpoint: Checkpoint | None = None,
+) -> ImportReport:
+    """Create a store from an export and import every line, all or nothing.
+
+    The store is built aside (:mod:`provenance.store.staging`) and put at
+    ``where`` in one atomic step once every line has been read: an import that
+    fails, or is killed, leaves no store there, and can simply be run again.
+    Refused lines are reported as by :func:`import_lines`; they do not stop
+    the import.
+
+    Args:
+        where: where the store is to live; must not hold a store.
+        lines: the export's lines, without terminators (see :func:`read_lines`).
+        root_key_id: the key id of the trusted root key (see :func:`create_from_export`).
+        checkpoint: a verified checkpoint the new store's log must match at its
+            size (see :func:`prove_export`, which checks the file beforehand);
+            if it does not, nothing is placed.
+
+    Returns:
+        The report, the genesis line included.
+
+    Raises:
+        InputError: the file holds no statement, or the key id is malformed.
+        StatementRejected: the first line is not the genesis of that root key.
+        StoreError: a store exists at ``where``, or the store failed.
+        VerificationError: the new store's log is not the checkpoint's.
+    """
+    location = parse_location(where)
+    if Store.exists(location):
+        raise StoreError(f"a store already exists at {location}")
+    items = iter(lines)
+    number, line = 0, b""
+    for number, line in enumerate(items, start=1):  # noqa: B007 (used after the loop)
+        if line.strip():
+            break
+    if not line.strip():
+        raise InputError("the file holds no statement to create the store from")
+    _check_key_id(root_key_id)
+    with staged(location) as staging:
+        report = ImportReport()
+        with create_from_export(staging.location, line, root_key_id) as store:
+            genesis = next(store.iter_records())
+            report.add(LineResult(number, genesis.statement_id, "accepted"))
+            import_lines(store, items, start=number + 1, report=report)
+            if checkpoint is not None:
+                check_store(store, checkpoint, _first_refusal(report))
+        staging.place()
+    return report
+
+
+def prove_export(
+    lines: Iterable[bytes], checkpoint: Checkpoint, store: Store | None = None
+) -> tuple[int, int]:
+    """Check an export against a verified checkpoint before importing it (export.md §4).
+
+    Args:
+        lines: the export's lines (a first pass over the file).
+        checkpoint: the checkpoint, already verified under the log's key.
+        store: the existing store the export goes into, or None for a new store.
+
+    Returns:
+        The checkpoint's size (statements proven) and how many statements of
+        the file come after it (not covered by the checkpoint).
+
+    Raises:
+        VerificationError: the file's first statements are not the checkpoint's
+            log (swapped, duplicated, dropped, added or altered lines), or the
+            store holds statements that are not the file's first ones.
+    """
+    count = check_export(lines, checkpoint, store)
+    return checkpoint.size, count - checkpoint.size
+
+
+def check_imported(store: Store, checkpoint: Checkpoint, report: ImportReport) -> None:
+    """After importing into an existing store: its log at the checkpoint's size is the
+    checkpoint's (VerificationError otherwise, naming the first refused line)."""
+    check_store(store, checkpoint, _first_refusal(report))
+
+
+def _first_refusal(report: ImportReport) -> str | None:
+    refused = report.refusals
+    return f"line {refused[0].line}: {refused[0].reason}" if refused else None

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from provenance.blobs import BlobStore
-from provenance.errors import InputError, StoreError
+from provenance.errors import StoreError
 from provenance.log.checkpoint import Checkpoint, format_tlog_proof
-from provenance.log.note import parse_note
+from provenance.log.note import Verifier, parse_note
 from provenance.projections.dispute import StoreSource, challenge_ids
 from provenance.records import Recorded
-from provenance.store.checkpoints import StoredCheckpoint, checkpoints
+from provenance.store.checkpoints import (
+    StoredCheckpoint,
+    checkpoints,
+    verified_cosignatures,
+    witness_policy,
+)
 from provenance.store.store import Store
 
 from .offline_verify import FORMAT, KEY_LINE
@@ -64,11 +69,17 @@ def _depends_on(store: Store, rec: Recorded) -> set[str]:
 
 
 def closure(store: Store, subject: str, position: int) -> dict[str, list[Recorded]]:
-    """Every subject record the bundle of ``subject`` as of ``position`` must hold (§3)."""
+    """Every subject record the bundle of ``subject`` as of ``position`` must hold (§3).
+
+    Derived from the signed statements alone (their refs, targets and evidence,
+    and the challenges found by the statement index and read from their
+    payloads), never from the views, so no unchecked view row can drop a
+    statement from the bundle.
+    """
     records = store.subject_records(subject, as_of=position)
     if not records:
         raise StoreError(f"no subject {subject!r} in this store as of position {position}")
-    todo = [subject, *challenge_ids(StoreSource(store), subject, records, position)]
+    todo = [subject, *challenge_ids(StoreSource(store, position), subject, records, position)]
     found: dict[str, list[Recorded]] = {}
     while todo:
         current = todo.pop()
@@ -91,11 +102,6 @@ def choose_checkpoint(store: Store, position: int) -> StoredCheckpoint:
     return max(
         (c for c in covering if c.size == smallest), key=lambda c: (len(c.cosignatures), c.id)
     )
-
-
-def full_note(cp: StoredCheckpoint) -> str:
-    """A stored checkpoint's note with its witnesses' cosignature lines."""
-    return cp.note + "".join(line for _, _, line, _ in cp.cosignatures)
 
 
 def _transitions(store: Store, cp: StoredCheckpoint) -> list[dict[str, Any]]:
@@ -133,9 +139,20 @@ def _attachments(store: Store, records: list[Recorded], with_content: bool) -> l
 
 
 def export_bundle(
-    store: Store, subject: str, as_of: int | None = None, *, with_attachments: bool = False
+    store: Store,
+    subject: str,
+    as_of: int | None = None,
+    *,
+    with_attachments: bool = False,
+    witnesses: Sequence[Verifier] = (),
+    notes: list[str] | None = None,
 ) -> dict[str, Any]:
     """The bundle of ``subject`` as of a position (default: the whole store), as a JSON object.
+
+    The checkpoint carries only the recorded cosignatures that verify under a
+    known witness key: ``witnesses`` or the store's witness policy. A forged
+    or unverifiable line is never handed out; ``notes``, if given, is told how
+    many were left out.
 
     Raises:
         StoreError: no such subject then, no log key, or no checkpoint covering the position.
@@ -149,7 +166,14 @@ def export_bundle(
         key=lambda r: r.position,
     )
     cp = choose_checkpoint(store, position)
-    note = full_note(cp)
+    policy = witness_policy(store)
+    lines = verified_cosignatures(cp, [*witnesses, *(policy[0] if policy else ())])
+    if notes is not None and len(lines) < len(cp.cosignatures):
+        notes.append(
+            f"left out {len(cp.cosignatures) - len(lines)} recorded cosignature line(s) that no "
+            "known witness key verifies (set 'prov log policy' or pass --witness)"
+        )
+    note = cp.note + "".join(lines)
     statements = []
     proofs = store.log_inclusions([rec.position for rec in records], cp.size)
     for rec in records:
@@ -182,24 +206,3 @@ def export_bundle(
 def encode_bundle(bundle: dict[str, Any]) -> bytes:
     """The bundle's bytes: sorted members, one-space indent, UTF-8, final newline (§2)."""
     return (json.dumps(bundle, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
-
-
-def write_atomically(data: bytes, out: Path, *, force: bool = False) -> None:
-    """Write ``out`` through a temporary file beside it, so it appears only when complete."""
-    if out.exists() and not force:
-        raise InputError(f"{out} exists; pass --force to replace it")
-    if out.is_dir():
-        raise InputError(f"{out} is a directory")
-    directory = out.parent if str(out.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"directory {directory} does not exist")
-    fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, out)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

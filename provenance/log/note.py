@@ -350,14 +350,65 @@ def parse_note(note: str | bytes) -> tuple[str, list[NoteSignature]]:
         raise NoteError(f"note has more than {MAX_SIGNATURES} signatures")
     sigs = []
     for number, line in enumerate(lines, 1):
-        name, _, sig64 = line.removeprefix(SIGNATURE_PREFIX).partition(" ")
-        raw = decode_base64(sig64)
-        if not line.startswith(SIGNATURE_PREFIX) or not is_valid_key_name(name):
-            raise NoteError(f"signature line {number} is malformed")
-        if raw is None or len(raw) < 5:
-            raise NoteError(f"signature line {number} does not hold base64(key ID || signature)")
-        sigs.append(NoteSignature(name, int.from_bytes(raw[:4], "big"), raw[4:]))
+        sigs.append(_parse_signature(line, f"signature line {number}"))
     return text, sigs
+
+
+def _parse_signature(line: str, what: str) -> NoteSignature:
+    """One signature line without its newline (signed-note §Format)."""
+    name, _, sig64 = line.removeprefix(SIGNATURE_PREFIX).partition(" ")
+    if not line.startswith(SIGNATURE_PREFIX) or not is_valid_key_name(name):
+        raise NoteError(f"{what} is malformed")
+    # Only canonical padded base64 (RFC 4648 §3.5): one signature has one spelling.
+    raw = decode_base64(sig64)
+    if raw is None or len(raw) < 5:
+        raise NoteError(f"{what} does not hold canonical base64(key ID || signature)")
+    return NoteSignature(name, int.from_bytes(raw[:4], "big"), raw[4:])
+
+
+def parse_signature_line(line: str) -> NoteSignature:
+    """Parse one signature line (``— <name> <base64>``, with or without its newline).
+
+    Raises:
+        NoteError: if the line is malformed or its base64 is not canonical.
+    """
+    body = line[:-1] if line.endswith("\n") else line
+    if "\n" in body:
+        raise NoteError("a signature line is one line")
+    return _parse_signature(body, "signature line")
+
+
+def _known_keys(verifiers: Iterable[Verifier]) -> dict[tuple[str, int], Verifier]:
+    """Index verifiers by (name, key ID), refusing ambiguous sets.
+
+    tlog-cosignature §Ed25519 signed message: the signed message does not
+    commit to the cosigner's name, so one public key under two names would
+    let one signature be relabelled and counted twice. Keys are therefore
+    distinct by (signature type, public key) as well as by (name, key ID).
+    """
+    known: dict[tuple[str, int], Verifier] = {}
+    names: dict[tuple[int, bytes], str] = {}
+    for v in verifiers:
+        if known.setdefault((v.name, v.key_id), v) != v:
+            raise InputError(f"two different keys are named {v.name}+{v.key_id:08x}")
+        other = names.setdefault((v.key_type, v.public_key), v.name)
+        if other != v.name:
+            raise InputError(f"one public key is given under two names, {other} and {v.name}")
+    return known
+
+
+def distinct_cosigners(note: VerifiedNote, witnesses: Iterable[Verifier]) -> tuple[Verifier, ...]:
+    """The witnesses whose cosignature verified in ``note``, each key counted once.
+
+    A quorum counts distinct witness keys: the same vkey given twice counts
+    once, and one public key under two names is refused (see ``open_note``).
+
+    Raises:
+        InputError: if one public key is given under two names.
+    """
+    unique = tuple(_known_keys(witnesses).values())
+    found = {(s.name, s.key_id) for s in note.signatures if s.timestamp is not None}
+    return tuple(w for w in unique if (w.name, w.key_id) in found)
 
 
 def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> VerifiedNote:
@@ -370,12 +421,10 @@ def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> VerifiedNote:
     Raises:
         NoteError: if the note is malformed, a known key's signature is bad, or
             no known key signed it.
-        InputError: if two different verifiers share a name and key ID.
+        InputError: if two different verifiers share a name and key ID, or one
+            public key is given under two names.
     """
-    known: dict[tuple[str, int], Verifier] = {}
-    for v in verifiers:
-        if known.setdefault((v.name, v.key_id), v) != v:
-            raise InputError(f"two different keys are named {v.name}+{v.key_id:08x}")
+    known = _known_keys(verifiers)
     text, sigs = parse_note(note)
     raw_text = text.encode("utf-8")
     verified: list[NoteSignature] = []

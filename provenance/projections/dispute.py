@@ -15,9 +15,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from provenance.errors import StoreError
+from provenance.model import bodies
 from provenance.projections.custody import custody_chain
 from provenance.projections.history import entry, withdrawals
 from provenance.projections.subjects import State, fold
+from provenance.projections.views import challenges_by_target
 from provenance.records import Recorded
 
 if TYPE_CHECKING:
@@ -49,23 +51,29 @@ class Source(Protocol):
 
 
 class StoreSource:
-    """A store as a :class:`Source`."""
+    """A store as a :class:`Source`, read from the statements, not from the views."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, as_of: int | None = None) -> None:
         self.store = store
+        self.as_of = as_of
+        self._challenges: dict[str, list[Recorded]] | None = None
 
     def records(self, subject: str, as_of: int) -> list[Recorded]:
         return self.store.subject_records(subject, as_of=as_of)
 
     def organisations(self) -> list[str]:
+        registered = self.store.statements_of_kind("actor.registered", self.as_of)
         return [
-            a["subject"]
-            for a in self.store.views.subjects("actor")
-            if a.get("role") == "organisation"
+            rec.subject
+            for rec in registered
+            if isinstance(rec.statement.body, bodies.ActorRegistered)
+            and rec.statement.body.role == "organisation"
         ]
 
     def challenges_of(self, target: str) -> list[str]:
-        return [link["subject_id"] for link in self.store.views.links_to(target, "challenged-by")]
+        if self._challenges is None:
+            self._challenges = challenges_by_target(self.store, self.as_of)
+        return [rec.subject for rec in self._challenges.get(target, [])]
 
     def kind_and_subject(self, statement_id: str) -> tuple[str, str] | None:
         row = self.store.index_row(statement_id)
@@ -100,7 +108,7 @@ def challenge_ids(source: Source, subject: str, records: list[Recorded], as_of: 
 def dispute(store: Store, finding: str, as_of: int | None = None) -> dict[str, Any]:
     """The dispute view of ``finding`` as of a position (default: now)."""
     position = store.size() - 1 if as_of is None else as_of
-    return dispute_from(StoreSource(store), finding, position)
+    return dispute_from(StoreSource(store, position), finding, position)
 
 
 def dispute_from(source: Source, finding: str, position: int) -> dict[str, Any]:

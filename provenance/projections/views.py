@@ -10,17 +10,20 @@ wrong; the next command catches them up.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from provenance.errors import StoreError
-from provenance.projections.subjects import State, apply
+from provenance.model import bodies
+from provenance.projections.subjects import State, apply, fold
 from provenance.records import Recorded
+from provenance.store.failures import kind_of, unavailable
+from provenance.store.store import Store
 from provenance.store.tables import Tx, ddl
-
-if TYPE_CHECKING:
-    from provenance.store.store import Store
 
 VIEW_TABLES = {
     "view_subjects": "subject_id TEXT PRIMARY KEY, subject_type TEXT NOT NULL, "
@@ -114,13 +117,65 @@ def _links(rec: Recorded) -> list[tuple[str, str]]:
 
 
 def _refused_write(e: BaseException) -> bool:
-    """Whether the database refused a write for lack of rights (not for a fault)."""
-    cause = e.__cause__
-    names = {type(cause).__name__, type(e).__name__}
-    text = str(e).lower()
-    return bool(names & {"InsufficientPrivilege", "ReadOnlySqlTransaction"}) or (
-        "readonly database" in text or "permission denied" in text
+    """Whether the database refused a write for lack of rights or of room (not for a fault).
+
+    A read-only role or replica, a read-only copy, a full disk: the views stay
+    as a writer left them, and the record can still be read.
+    """
+    return kind_of(e) in ("read-only", "full")
+
+
+def _clashed(e: BaseException) -> bool:
+    """Whether a view write failed on a key the views already hold."""
+    current: BaseException | None = e
+    while current is not None:
+        if isinstance(current, IntegrityError) or type(current).__name__ == "IntegrityError":
+            return True
+        current = current.__cause__
+    return False
+
+
+OUT_OF_STEP = "run 'prov verify --rebuild-views'"
+
+
+def history_row(rec: Recorded) -> tuple[Any, ...]:
+    """The ``view_history`` row of a statement, as the views store it."""
+    p = rec.statement.payload
+    return (
+        rec.position,
+        rec.statement_id,
+        rec.subject,
+        rec.version,
+        p.kind,
+        p.author,
+        rec.signer,
+        p.issued_at,
+        rec.received_at,
+        json.dumps(list(p.refs)),
+        summarise(rec),
     )
+
+
+def link_rows(rec: Recorded) -> list[tuple[str, str, str, str]]:
+    """The ``view_links`` rows a statement adds, one per target (the first relation wins)."""
+    rows: dict[str, tuple[str, str, str, str]] = {}
+    for target, relation in _links(rec):
+        rows.setdefault(target, (target, rec.subject, rec.statement_id, relation))
+    return [rows[t] for t in sorted(rows)]
+
+
+def challenges_by_target(store: Store, as_of: int | None = None) -> dict[str, list[Recorded]]:
+    """Every ``challenge.raised`` statement (to ``as_of``), by the id of what it challenges.
+
+    Read from the signed statements (found by the statement index), never from
+    the views, so a view row deleted or added cannot hide or invent a challenge.
+    """
+    found: dict[str, list[Recorded]] = {}
+    for rec in store.statements_of_kind("challenge.raised", as_of):
+        body = rec.statement.body
+        assert isinstance(body, bodies.ChallengeRaised)
+        found.setdefault(body.target.id, []).append(rec)
+    return found
 
 
 class Views:
@@ -128,8 +183,19 @@ class Views:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        # Set when the database refused to write the views (a read-only role).
+        # Set when the database refused to write the views (a read-only role or
+        # copy, a full disk): they stay as a writer left them.
         self.read_only = False
+        # Why the views could not be written, in the database's words.
+        self.refusal: str | None = None
+        # The views copied into a private in-memory SQLite database and brought up
+        # to date there, when the store's own may not be written (see catch_up).
+        self._memory: Tx | None = None
+
+    @staticmethod
+    def fold(records: list[Recorded]) -> State | None:
+        """A subject's state after its ``records`` (the views' own projection)."""
+        return fold(records)
 
     # -- maintenance ---------------------------------------------------------
 
@@ -155,13 +221,53 @@ class Views:
     def tracking(self) -> tuple[int, int]:
         """The last (position, notification id) applied to the views."""
         try:
-            with self.store.transaction(commit=False) as tx:
+            with self._reader() as tx:
                 row = tx.one("SELECT position, notification_id FROM view_tracking WHERE id = 1")
-        except PersistenceError:
+        except (StoreError, PersistenceError) as e:
+            if kind_of(e) != "missing-table":
+                raise  # the database failed: say so, not that the views are missing
             row = None
         if row is None:
             raise StoreError("the store's views are missing; run 'prov verify --rebuild-views'")
         return int(row[0]), int(row[1])
+
+    def out_of_step(self) -> str | None:
+        """Why the views' tracking row does not fit the record or the views, if it does not.
+
+        The tracked position must be a position of the record (or -1), with that
+        statement's notification id, and the last one ``view_history`` holds.
+        """
+        # One statement, so that it reads one snapshot even on PostgreSQL's READ
+        # COMMITTED (a catch-up committing meanwhile cannot make it look wrong).
+        try:
+            with self.store.transaction(commit=False) as tx:
+                row = tx.one(
+                    "SELECT t.position, t.notification_id, "
+                    "(SELECT MAX(position) FROM statement_index), "
+                    "(SELECT MAX(position) FROM view_history), "
+                    "(SELECT notification_id FROM statement_index WHERE position = t.position) "
+                    "FROM view_tracking t WHERE t.id = 1"
+                )
+        except StoreError as e:
+            if kind_of(e) != "missing-table":
+                raise
+            row = None
+        if row is None:
+            raise StoreError("the store's views are missing; run 'prov verify --rebuild-views'")
+        position, nid = int(row[0]), int(row[1])
+        size = 0 if row[2] is None else int(row[2]) + 1
+        last = -1 if row[3] is None else int(row[3])
+        found = row[4]
+        where = f"view_tracking says position {position}, notification {nid}"
+        if position >= size:
+            return f"{where}, beyond the record's last position {size - 1}"
+        if position < -1 or (position == -1 and nid != 0):
+            return f"{where}, which is no position of the record"
+        if position >= 0 and (found is None or int(found) != nid):
+            return f"{where}, but that statement's notification id is {found}"
+        if last != position:
+            return f"{where}, but view_history reaches position {last}"
+        return None
 
     def catch_up(self) -> int:
         """Apply, page by page, every statement recorded since the tracked position.
@@ -171,6 +277,14 @@ class Views:
         statements were applied.
         """
         applied = 0
+        if self.store.in_snapshot:
+            return 0  # a snapshot reads; the views are brought up to date outside it
+        if self._memory is not None:
+            return self._catch_up_in_memory()
+        if not self.read_only and (why := self.out_of_step()) is not None:
+            raise StoreError(
+                f"the store's views are out of step with the record ({why}): {OUT_OF_STEP}"
+            )
         while not self.read_only:
             position, nid = self.tracking()
             records = self.store.read_page(position + 1, nid, PAGE)
@@ -181,16 +295,64 @@ class Views:
                 done = self._apply_page(
                     (position, nid), (last.position, last.notification_id), records
                 )
-            except PersistenceError as e:
+            except (StoreError, PersistenceError) as e:
+                if _clashed(e):
+                    raise StoreError(
+                        "the store's views are out of step with the record (they already "
+                        f"hold a statement after position {position}): {OUT_OF_STEP}"
+                    ) from e
                 if not _refused_write(e):
                     raise
-                # A read-only role (an auditor) or a read-only replica: the views
-                # stay as a writer left them, and say how far they reach.
+                # A read-only role (an auditor), a read-only replica or copy, a full
+                # disk: the views stay as a writer left them, and say how far they reach.
                 self.read_only = True
-                return applied
+                self.refusal = (
+                    str(e)
+                    if isinstance(e, StoreError)
+                    else str(unavailable(self.store.location, e, writing=True))
+                )
+                return applied + self._catch_up_in_memory()
             if done:
                 applied += len(records)
         return applied
+
+    def _catch_up_in_memory(self) -> int:
+        """Bring a copy of the views, in memory, up to date, when the store's may not be written.
+
+        A read-only copy, role or replica, or a full disk: the stored views are
+        copied (their tracking row must fit the record) into a private
+        in-memory SQLite database, and what they lack is applied there. The
+        reading commands then read that copy; nothing is written to the store.
+        """
+        if self._memory is None:
+            why = self.out_of_step()
+            if why is not None:
+                raise StoreError(
+                    f"the store's views are out of step with the record ({why}): {OUT_OF_STEP}"
+                )
+            memory = Tx(sqlite3.connect(":memory:", isolation_level=None).cursor())
+            with self.store.transaction(commit=False) as tx:
+                for name, columns in VIEW_TABLES.items():
+                    memory.run(f"CREATE TABLE {name} ({columns})")
+                    rows = tx.all(f"SELECT * FROM {name}")
+                    if rows:
+                        marks = ", ".join("?" * len(rows[0]))
+                        memory.cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+            self._memory = memory
+        applied = 0
+        while True:
+            position, nid = self.tracking()
+            records = self.store.read_page(position + 1, nid, PAGE)
+            if not records:
+                return applied
+            last = self.store.index_range(records[-1].position, 1)[0]
+            self._apply(self._memory, records, (last.position, last.notification_id))
+            applied += len(records)
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the views are read from a copy in memory (the store's may not be written)."""
+        return self._memory is not None
 
     def lag(self) -> int:
         """How many statements the views have not applied yet."""
@@ -215,8 +377,7 @@ class Views:
             if rec.subject not in states:
                 row = tx.one("SELECT state FROM view_subjects WHERE subject_id = ?", (rec.subject,))
                 states[rec.subject] = json.loads(row[0]) if row else None
-            state = apply(states[rec.subject], rec)
-            states[rec.subject] = state
+            states[rec.subject] = _fold(states[rec.subject], rec)
             self._write_history(tx, rec)
         for subject, final in states.items():
             assert final is not None
@@ -230,34 +391,28 @@ class Views:
 
     @staticmethod
     def _write_history(tx: Tx, rec: Recorded) -> None:
-        p = rec.statement.payload
-        tx.run(
-            "INSERT INTO view_history VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                rec.position,
-                rec.statement_id,
-                rec.subject,
-                rec.version,
-                p.kind,
-                p.author,
-                rec.signer,
-                p.issued_at,
-                rec.received_at,
-                json.dumps(list(p.refs)),
-                summarise(rec),
-            ),
-        )
-        for target, relation in _links(rec):
-            tx.run(
-                "INSERT INTO view_links VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (target, rec.subject, rec.statement_id, relation),
-            )
+        try:
+            history, links = history_row(rec), link_rows(rec)
+        except Exception as e:  # pure code on a statement: it fails only on a damaged record
+            raise _damaged(rec, e) from e
+        tx.run("INSERT INTO view_history VALUES (?,?,?,?,?,?,?,?,?,?,?)", history)
+        for row in links:
+            tx.run("INSERT INTO view_links VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", row)
 
     # -- queries -------------------------------------------------------------
 
+    @contextmanager
+    def _reader(self) -> Iterator[Tx]:
+        """Where the views are read: the store's tables, or their copy in memory."""
+        if self._memory is not None:
+            yield self._memory
+            return
+        with self.store.transaction(commit=False) as tx:
+            yield tx
+
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         self.catch_up()
-        with self.store.transaction(commit=False) as tx:
+        with self._reader() as tx:
             return tx.dicts(sql, params)
 
     def subject(self, subject: str) -> State | None:
@@ -279,7 +434,7 @@ class Views:
         """Every subject's state, by subject id, a page at a time (views as they are now)."""
         last = ""
         while True:
-            with self.store.transaction(commit=False) as tx:
+            with self._reader() as tx:
                 rows = tx.all(
                     "SELECT subject_id, state FROM view_subjects WHERE subject_id > ? "
                     "ORDER BY subject_id LIMIT ?",
@@ -307,7 +462,22 @@ class Views:
         return {**dict(rows[0]), "refs": json.loads(rows[0]["refs"])} if rows else None
 
     def links_to(self, target: str, relation: str | None = None) -> list[dict[str, Any]]:
-        """Statements that point at a subject or statement id."""
+        """Statements that point at a subject or statement id.
+
+        The challenges of a target (``challenged-by``) are read from the signed
+        statements, not from ``view_links``: what ``prov show`` and ``prov
+        dispute`` say is challenged never rests on a view row.
+        """
+        if relation == "challenged-by":
+            return [
+                {
+                    "target_id": target,
+                    "subject_id": rec.subject,
+                    "statement_id": rec.statement_id,
+                    "relation": relation,
+                }
+                for rec in challenges_by_target(self.store).get(target, [])
+            ]
         sql = "SELECT * FROM view_links WHERE target_id = ?"
         params: tuple[Any, ...] = (target,)
         if relation is not None:
@@ -321,3 +491,23 @@ class Views:
             name: sorted(tuple(r.values()) for r in self._query(f"SELECT * FROM {name}"))
             for name in VIEW_TABLES
         }
+
+
+Store.use_views(Views)
+
+
+def _fold(state: State | None, rec: Recorded) -> State:
+    """Fold one statement into its subject's state; a history the fold cannot follow
+    (only a record altered behind the store's back has one) is a StoreError."""
+    try:
+        return apply(state, rec)
+    except Exception as e:  # the fold is pure: it fails only on a damaged record
+        raise _damaged(rec, e) from e
+
+
+def _damaged(rec: Recorded, e: Exception) -> StoreError:
+    return StoreError(
+        f"the views cannot follow the statement at position {rec.position} "
+        f"({rec.statement_id[:16]}, {type(e).__name__}: {e}): the record is damaged; "
+        "run 'prov verify' to see how"
+    )

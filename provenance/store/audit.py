@@ -11,34 +11,47 @@ finding about a named statement rather than an exception. Checks, in order:
 5. the first statement is the organisation registering the pinned root key;
 6. each signature verifies against its author's key as registered earlier;
 7. each ref names an earlier statement; each kind fits its subject's type;
-8. each subject's versions are contiguous from 1.
+8. each subject's versions are contiguous from 1;
+9. every view table (subjects, history, links, tracking) equals a fresh
+   replay of the statements, up to the position the views reach.
+
+Every read of the audit is made in one snapshot of the database
+(:meth:`Store.snapshot`), so writers appending meanwhile are not seen and
+cannot make an intact store look damaged. The views are brought up to date
+before the snapshot is taken (if this connection may write them), never
+during it. A database that fails (a full disk, a lost connection) is not
+evidence: the audit raises StoreError saying what happened.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import PersistenceError
 
 from provenance import envelope as env
-from provenance.errors import ProvenanceError, StatementRejected
+from provenance.errors import ProvenanceError, StatementRejected, StoreError
 from provenance.model import bodies
 from provenance.model.kinds import KINDS
 from provenance.model.statement import Statement, parse_payload
 from provenance.projections.subjects import State, apply
+from provenance.projections.views import history_row, link_rows
 from provenance.records import Recorded
 from provenance.rules import acceptance
 from provenance.rules.acceptance import ActorFact, KeyFact
 from provenance.rules.ledger import Ledger
 from provenance.store.blob_audit import check_blobs
 from provenance.store.events import TOPIC
+from provenance.store.failures import kind_of
 from provenance.store.log_audit import LogAudit
 from provenance.store.tables import INDEX_COLUMNS, IndexRow
 
 if TYPE_CHECKING:
     from provenance.store.store import Store
+    from provenance.trust import Pins
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,8 @@ class Problem:
     statement_id: str | None = None
     subject: str | None = None
     version: int | None = None
+    views: bool = False
+    """Whether the problem is in the views alone (``prov verify --rebuild-views`` repairs it)."""
 
     def describe(self) -> str:
         """One line naming where the problem is and what it is."""
@@ -90,6 +105,11 @@ class AuditReport:
         """True when nothing is wrong."""
         return not self.problems
 
+    @property
+    def only_views(self) -> bool:
+        """True when something is wrong, and all of it in the views (a rebuild repairs it)."""
+        return bool(self.problems) and all(p.views for p in self.problems)
+
 
 _Actor = ActorFact
 _Key = KeyFact
@@ -106,16 +126,174 @@ class Trusted:
     root: bytes
 
 
+REBUILD = "run 'prov verify --rebuild-views'"
+
+
+class _ViewCheck:
+    """The view tables compared, row by row, with a fresh replay, as the pass goes.
+
+    Stored ``view_history`` rows are read by position and ``view_links`` rows
+    by (position of their statement, target), in the audit's snapshot, beside
+    the statements of the pass; ``view_subjects`` is compared at the end with
+    the subjects' states as of the position the views reach (``upto``).
+    """
+
+    def __init__(self, store: Store, upto: int) -> None:
+        self.store = store
+        self.upto = upto
+        self.problems: list[Problem] = []
+        self.states: dict[str, str] = {}
+        self._history: Generator[tuple[Any, ...]] = self._stream(
+            "SELECT * FROM view_history WHERE position <= ? ORDER BY position"
+        )
+        self._links = self._stream(
+            "SELECT i.position, l.target_id, l.subject_id, l.statement_id, l.relation "
+            "FROM view_links l JOIN statement_index i ON i.statement_id = l.statement_id "
+            "WHERE i.position <= ? ORDER BY i.position, l.target_id"
+        )
+        self._link_ahead: tuple[Any, ...] | None = None
+
+    def close(self) -> None:
+        """Close the streams (before the snapshot ends, whether or not they were read)."""
+        self._history.close()
+        self._links.close()
+
+    def _stream(self, sql: str) -> Generator[tuple[Any, ...]]:
+        """One ordered query, streamed in the audit's snapshot (see :meth:`Tx.stream`)."""
+        with self.store.transaction(commit=False) as tx:
+            yield from tx.stream(sql, (self.upto,))
+
+    def differ(self, table: str, what: str, **where: Any) -> None:
+        self.problems.append(
+            Problem(
+                f"view table {table} disagrees with a fresh replay: {what} ({REBUILD})", **where
+            )
+        )
+
+    def step(self, rec: Recorded, states: dict[str, State]) -> None:
+        """Compare the view rows of one statement (the pass's next, in position order)."""
+        if rec.position > self.upto:
+            return
+        where = {
+            "position": rec.position,
+            "statement_id": rec.statement_id,
+            "subject": rec.subject,
+            "version": rec.version,
+        }
+        stored = next(self._history, None)
+        while stored is not None and int(stored[0]) < rec.position:
+            self.differ(
+                "view_history",
+                f"it has a row for position {stored[0]}, which the record does not have there",
+                **where,
+            )
+            stored = next(self._history, None)
+        if stored is None or int(stored[0]) != rec.position:
+            self.differ("view_history", "this statement's row is missing", **where)
+            if stored is not None:
+                self._history = _push_back(stored, self._history)
+        elif tuple(stored) != history_row(rec):
+            self.differ("view_history", "this statement's row was altered", **where)
+        found: list[tuple[Any, ...]] = []
+        while True:
+            link = self._link_ahead if self._link_ahead is not None else next(self._links, None)
+            self._link_ahead = None
+            if link is None:
+                break
+            if int(link[0]) > rec.position:
+                self._link_ahead = link
+                break
+            found.append(tuple(link[1:]))
+        expected = [tuple(r) for r in link_rows(rec)]
+        if found != expected:
+            missing = [r for r in expected if r not in found]
+            extra = [r for r in found if r not in expected]
+            parts = [f"its link to {r[0]} ({r[3]}) is missing" for r in missing]
+            parts += [f"it has a link to {r[0]} ({r[3]}) no statement makes" for r in extra]
+            self.differ("view_links", "; ".join(parts) or "its links differ", **where)
+        if rec.position == self.upto:
+            self.freeze(states)
+
+    def freeze(self, states: dict[str, State]) -> None:
+        """Keep the subjects' states as of the position the views reach."""
+        self.states = {k: json.dumps(v, sort_keys=True) for k, v in states.items()}
+
+    def finish(self) -> None:
+        """Rows the replay did not reach, and ``view_subjects`` against the states."""
+        for stored in self._history:
+            self.differ(
+                "view_history",
+                f"it has a row for position {stored[0]}, which no statement explains",
+            )
+        for link in [*([self._link_ahead] if self._link_ahead else []), *self._links]:
+            self.differ(
+                "view_links",
+                f"it has a link from position {link[0]} to {link[1]} that no statement makes",
+            )
+        with self.store.transaction(commit=False) as tx:
+            orphans = tx.one(
+                "SELECT COUNT(*) FROM view_links l LEFT JOIN statement_index i "
+                "ON i.statement_id = l.statement_id WHERE i.position IS NULL OR i.position > ?",
+                (self.upto,),
+            )
+        if orphans is not None and int(orphans[0]):
+            self.differ(
+                "view_links",
+                f"{orphans[0]} link(s) name a statement the views "
+                "have not applied or the record does not hold",
+            )
+        expected = dict(self.states)
+        last = ""
+        while True:
+            with self.store.transaction(commit=False) as tx:
+                rows = tx.all(
+                    "SELECT subject_id, subject_type, version, state FROM view_subjects "
+                    "WHERE subject_id > ? ORDER BY subject_id LIMIT 500",
+                    (last,),
+                )
+            for subject, typ, version, state in rows:
+                replayed = expected.pop(str(subject), None)
+                if replayed is None:
+                    self.differ(
+                        "view_subjects", "no statement creates this subject", subject=str(subject)
+                    )
+                    continue
+                fresh = json.loads(replayed)
+                try:
+                    held = json.loads(state)
+                except ValueError:
+                    held = None
+                if held != fresh or (typ, int(version)) != (fresh["type"], fresh["version"]):
+                    self.differ(
+                        "view_subjects", "the subject's state differs", subject=str(subject)
+                    )
+            if not rows:
+                break
+            last = str(rows[-1][0])
+        for subject in sorted(expected):
+            self.differ("view_subjects", "the subject is missing", subject=subject)
+
+
+def _push_back(item: Any, rest: Generator[Any]) -> Generator[Any]:
+    try:
+        yield item
+        yield from rest
+    finally:
+        rest.close()
+
+
 class _Auditor:
     def __init__(
         self,
         store: Store,
         progress: Callable[[int], None] | None,
         since: Trusted | None = None,
+        pins: Pins | None = None,
     ) -> None:
         self.store = store
         self.progress = progress
         self.since = since
+        self.pins = pins
         self.start = since.size if since else 0
         self.report = AuditReport()
         # The record replayed so far: what the acceptance rules ask about.
@@ -127,12 +305,28 @@ class _Auditor:
         # Attached files named by the statements: (digest, size, where).
         self.blobs: list[tuple[str, int, dict[str, Any]]] = []
         self.subjects: dict[str, tuple[str, list[int]]] = {}  # id -> (type, versions)
+        self.view_check: _ViewCheck | None = None
+        self.view_problems: list[Problem] = []
 
     def problem(self, message: str, **where: Any) -> None:
         self.report.problems.append(Problem(message, **where))
 
     def run(self) -> AuditReport:
-        self.log = LogAudit(self.store, self.problem, self.since)
+        pinned_root = self.pins.root_key_id if self.pins else None
+        stored_root = self.store.meta.get("root_key_id")
+        if pinned_root is not None and pinned_root != stored_root:
+            # The first statement is checked against the store's root key id, so
+            # the pin holds when that id is the pinned one.
+            self.problem(f"the pinned root key id {pinned_root} is not the store's {stored_root}")
+        self.view_check = self._start_views() if self.since is None else None
+        try:
+            return self._run()
+        finally:
+            if self.view_check is not None:
+                self.view_check.close()
+
+    def _run(self) -> AuditReport:
+        self.log = LogAudit(self.store, self.problem, self.since, self.pins, self.report.notes)
         if self.since is not None:
             self._prime()
         self._pass()
@@ -282,7 +476,7 @@ class _Auditor:
 
     def _notifications(self, start: int = 1) -> Any:
         while True:
-            notes = self.store.recorder.select_notifications(start, 1000)
+            notes = self.store.notifications(start, 1000)
             if not notes:
                 return
             yield from notes
@@ -334,6 +528,9 @@ class _Auditor:
             self.states[row.subject_id] = apply(self.states.get(row.subject_id), rec)
         except Exception as e:  # a history the fold cannot follow is itself a finding
             self.problem(f"the subject's history cannot be replayed: {e}", **where)
+            return
+        if self.view_check is not None:
+            self.view_check.step(rec, self.states)
 
     def _check_signature(
         self, envelope: env.Envelope, statement: Statement, where: dict[str, Any]
@@ -372,35 +569,48 @@ class _Auditor:
             versions.append(version)
         self.subjects[subject] = (kind or typ, versions)
 
+    def _start_views(self) -> _ViewCheck | None:
+        """The comparison of the views, if their tracking row fits the record."""
+        views = self.store.views
+        try:
+            why = views.out_of_step()
+            # The stored views' own tracking row (not a copy in memory): it is the
+            # stored tables that are compared.
+            with self.store.transaction(commit=False) as tx:
+                row = tx.one("SELECT position FROM view_tracking WHERE id = 1")
+            upto = -1 if row is None else int(row[0])
+        except StoreError as e:
+            if kind_of(e) != "missing-table" and "views are missing" not in str(e):
+                raise
+            self.view_problems = [Problem(f"the views are missing: {REBUILD}", views=True)]
+            return None
+        if why is not None:
+            self.view_problems = [
+                Problem(f"the views are out of step with the record: {why} ({REBUILD})", views=True)
+            ]
+            return None
+        check = _ViewCheck(self.store, upto)
+        if upto == -1:
+            check.freeze({})
+        return check
+
     def _check_views(self) -> None:
         if self.report.problems:
             return  # the views follow the statements: check them once those are sound
-        try:
-            views = self.store.views
-            views.catch_up()
-            if views.read_only and views.lag() > 0:
-                self.report.notes.append(
-                    f"the views lag {views.lag()} statement(s) behind and this connection may "
-                    "not write them, so they were not compared (a writer's next command "
-                    "brings them up to date)"
-                )
-                return
-            for subject, state in views.iter_states():
-                replayed = self.states.pop(subject, None)
-                if replayed != state:
-                    self._views_differ(subject)
-        except ProvenanceError as e:
-            self.problem(f"the views cannot be brought up to date: {e}")
+        self.report.problems.extend(self.view_problems)
+        check = self.view_check
+        if check is None:
             return
-        for subject in sorted(self.states):
-            self._views_differ(subject)
-
-    def _views_differ(self, subject: str) -> None:
-        self.problem(
-            "the views disagree with a fresh replay of the statements "
-            "(run 'prov verify --rebuild-views')",
-            subject=subject,
-        )
+        check.finish()
+        self.report.problems.extend(check.problems)
+        last = self.store.size() - 1
+        if check.upto < last:
+            refusal = getattr(self.store.views, "refusal", None)
+            why = f" ({refusal})" if refusal else ""
+            self.report.notes.append(
+                f"the views reach position {check.upto} of {last} and were compared up to "
+                f"there: this connection could not bring them up to date{why}"
+            )
 
     def _check_actors_table(self) -> None:
         with self.store.transaction(commit=False) as tx:
@@ -477,16 +687,52 @@ def audit(
     store: Store,
     progress: Callable[[int], None] | None = None,
     since: Trusted | None = None,
+    pins: Pins | None = None,
 ) -> AuditReport:
     """Audit the store; never raises for damaged data, reports it.
+
+    With ``pins`` (anchors the auditor holds outside the store), each pin is
+    compared with the store and one that disagrees is a problem naming it.
+
+    Raises:
+        StoreError: if a pinned log key cannot be checked (no checkpoint).
 
     With ``since`` (a checkpoint the auditor trusts), the audit is incremental:
     the stored log must extend that checkpoint (its nodes fold into the trusted
     root), and only the statements after it are checked in full.
+
+    Every read is made in one snapshot (:meth:`Store.snapshot`). Before it is
+    taken, the views are brought up to date if this connection may write
+    them; views it may not write are compared up to where they reach.
+
+    Raises:
+        StoreError: the store could not be read to the end (a full disk, a
+            connection lost, a read-only copy that cannot be opened): nothing is
+            known about the record, which is not the same as damage.
     """
-    auditor = _Auditor(store, progress, since)
+    notes: list[str] = []
+    if since is None:
+        try:
+            store.views.catch_up()
+        except StoreError as e:
+            # Damaged rows, views out of step or missing, a full disk: the audit
+            # itself reports what is wrong with the record, in its snapshot, and
+            # a database that cannot be read fails the snapshot too.
+            if kind_of(e) in ("full", "read-only"):
+                notes.append(f"the views could not be brought up to date first: {e}")
+    auditor = _Auditor(store, progress, since, pins)
     try:
-        return auditor.run()
-    except PersistenceError as e:  # a table is missing or unreadable
-        auditor.problem(f"the store's tables cannot be read: {e}")
+        with store.snapshot():
+            report = auditor.run()
+    except (StoreError, PersistenceError) as e:
+        if kind_of(e) != "missing-table":
+            raise _cannot_check(e) from e
+        auditor.problem(f"a table of the store is missing: {' '.join(str(e).split())}")
         return auditor.report
+    report.notes[:0] = notes
+    return report
+
+
+def _cannot_check(e: BaseException) -> StoreError:
+    text = " ".join(str(e).split())
+    return StoreError(f"the store could not be checked: {text}")

@@ -8,6 +8,7 @@ a size (they must then share a root, which ``prov verify`` checks).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -47,6 +48,32 @@ def log_identity(store: Store) -> tuple[str, Verifier]:
     if origin is None or vkey is None:
         raise StoreError("this store has no log key yet: run 'prov log init --origin ORIGIN'")
     return origin, parse_verifier_key(vkey)
+
+
+POLICY_KEY = "witness_policy"
+"""The ``prov_meta`` key holding the witness policy (JSON)."""
+
+
+def witness_policy(store: Store) -> tuple[tuple[Verifier, ...], int] | None:
+    """The store's witness policy ``(witnesses, quorum)``, or None if none was set.
+
+    Raises:
+        StoreError: if the stored policy is malformed.
+    """
+    raw = store.meta.get(POLICY_KEY)
+    if raw is None:
+        return None
+    from provenance.rules.strict_json import loads
+    from provenance.trust import parse_witness_vkey, witness_set
+
+    try:
+        obj = loads(raw, "witness policy")
+        if not isinstance(obj, dict) or not isinstance(obj.get("witnesses"), list):
+            raise InputError('it is not {"witnesses": [...], "quorum": K}')
+        keys = [parse_witness_vkey(v) for v in obj["witnesses"]]
+        return witness_set(keys, obj.get("quorum"))
+    except InputError as e:
+        raise StoreError(f"the stored witness policy is malformed ({e}): set it again") from e
 
 
 def log_vkey(origin: str, key: SigningKey) -> str:
@@ -123,6 +150,41 @@ def add_cosignature(
             (checkpoint.id, witness.name, f"{witness.key_id:08x}", line, stamp),
         )
     return stamp
+
+
+def verified_cosignatures(
+    checkpoint: StoredCheckpoint, witnesses: Iterable[Verifier]
+) -> tuple[str, ...]:
+    """The checkpoint's cosignature lines that verify under one of ``witnesses``.
+
+    A line is kept only if it is a well-formed signature line by the witness
+    its row names, from a known witness key, its signature verifies over the
+    checkpoint text (tlog-cosignature §Ed25519 signed message) and its
+    timestamp is the row's and at most 2^63 - 1. Each witness key once.
+    """
+    from provenance.errors import ProvenanceError
+    from provenance.log.note import parse_note, parse_signature_line
+
+    known = {(w.name, w.key_id): w for w in witnesses}
+    try:
+        text = parse_note(checkpoint.note)[0].encode("utf-8")
+    except ProvenanceError:
+        return ()
+    kept: list[str] = []
+    seen: set[bytes] = set()
+    for name, kid, line, stamp in checkpoint.cosignatures:
+        try:
+            sig = parse_signature_line(line)
+            witness = known.get((sig.name, sig.key_id))
+            if witness is None or (sig.name, f"{sig.key_id:08x}") != (name, kid):
+                continue
+            if witness.verify(text, sig.signature) != stamp or witness.public_key in seen:
+                continue
+        except ProvenanceError:
+            continue
+        seen.add(witness.public_key)
+        kept.append(sig.line)
+    return tuple(kept)
 
 
 ROTATION_LINE = "prov-log-key "

@@ -9,8 +9,10 @@ notes) and witness cosignatures are then carried over verbatim, which is only
 possible because the roots they sign are the same. Attachments are copied
 blob by blob and re-hashed on arrival.
 
-If anything disagrees or fails, the partial copy is removed: a copy is either
-whole and verified, or absent.
+The copy is built aside (:mod:`provenance.store.staging`) and put in place in
+one atomic step once it is whole and its root checked. If anything disagrees
+or fails, or the process is killed, there is no store at the target: a copy is
+either whole and verified, or absent, and a second copy can always be made.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from provenance.errors import StoreError, VerificationError
 from provenance.store.blob_audit import attachments
 from provenance.store.checkpoints import StoredCheckpoint, checkpoints
 from provenance.store.location import Location, parse_location
+from provenance.store.staging import staged
 from provenance.store.store import Store
 
 CARRIED_META_SKIP = frozenset({"format", "schema_version"})
@@ -50,6 +53,16 @@ def copy_store(
     target_location = parse_location(where)
     if str(target_location) == str(source.location):
         raise StoreError("--from and --to name the same store")
+    if Store.exists(target_location):
+        raise StoreError(f"a store already exists at {target_location}")
+    with staged(target_location) as staging:
+        report = _build(source, staging.location, progress)
+        staging.place()
+    return report
+
+
+def _build(source: Store, where: Location, progress: Callable[[int], None] | None) -> CopyReport:
+    """Build the whole copy at ``where`` (a staging location) and close it."""
     size = source.size()
     records = source.iter_records()
     genesis = next(records)
@@ -58,13 +71,13 @@ def copy_store(
     if "log_origin" in source.meta and "log_vkey" in source.meta:
         log = (source.meta["log_origin"], source.meta["log_vkey"])
     target = Store.create(
-        target_location,
+        where,
         genesis=genesis.envelope.raw,
         root_key_id=source.root_key_id,
         clock=lambda: received[0],
         log=log,
     )
-    try:
+    with target:
         stored = checkpoints(source)
         sizes = {c.size for c in stored}
         _check_root(source, target, 1, sizes)
@@ -92,13 +105,7 @@ def copy_store(
         root = target.log_root(size)
         if root != source.log_root(size):
             raise VerificationError("the copy's log root differs from the source's")
-        report = CopyReport(size, len(stored), cosignatures, blobs, root.hex())
-    except BaseException:
-        target.close()
-        Store._remove(target_location)
-        raise
-    target.close()
-    return report
+        return CopyReport(size, len(stored), cosignatures, blobs, root.hex())
 
 
 def _check_root(source: Store, target: Store, size: int, sizes: set[int]) -> None:

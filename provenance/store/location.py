@@ -69,17 +69,55 @@ def parse_location(value: str | Path | Location) -> Location:
     return Location(pg=parse_pg_url(text))
 
 
+def _split_userinfo(text: str) -> tuple[str, str, str, str]:
+    """Split ``scheme://USER[:PASSWORD]@REST`` without trusting the password's characters.
+
+    The password ends at the last ``@`` of the URL and starts after the first
+    ``:`` of the user information, so a ``/``, ``@``, ``:``, ``?`` or ``#`` in it
+    (percent-encoded or not) stays inside it. A ``@`` in the database name
+    must therefore be written ``%40``.
+
+    Returns:
+        ``(scheme, user, password, rest)``, user and password still quoted;
+        password is ``""`` and user is ``""`` when the URL holds no ``@``.
+    """
+    scheme, _, after = text.partition("://")
+    userinfo, at, rest = after.rpartition("@")
+    if not at:
+        return scheme, "", "", after
+    user, _, password = userinfo.partition(":")
+    return scheme, user, password, rest
+
+
+def redact_url(text: str) -> str:
+    """``text`` with the password of a PostgreSQL URL replaced by ``***``, if it has one."""
+    if not text.lower().startswith(SCHEMES):
+        return text
+    scheme, _, after = text.partition("://")
+    userinfo, at, rest = after.rpartition("@")
+    if not at or ":" not in userinfo:
+        return text
+    return f"{scheme}://{userinfo.partition(':')[0]}:***@{rest}"
+
+
 def parse_pg_url(text: str) -> PgAddress:
-    """The parts of ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?schema=NAME]``."""
-    shown = re.sub(r"(//[^:/@]*):[^@/]*@", r"\1:***@", text)
+    """The parts of ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?schema=NAME]``.
+
+    The password is never part of an error message, whatever characters it
+    holds (see :func:`redact_url`).
+    """
+    shown = redact_url(text)
+    scheme, user, password, rest = _split_userinfo(text)
     try:
-        url = urlsplit(text)
+        # The user information is parsed apart, so urlsplit sees no password.
+        url = urlsplit(f"{scheme}://{'x@' if user else ''}{rest}")
         port = url.port or PG_PORT
-    except ValueError as e:
-        raise InputError(f"store URL {shown} is malformed ({e})") from e
+    except ValueError:
+        # The message of urlsplit's error may quote the netloc: name the flaw only.
+        raise InputError(f"store URL {shown} is malformed (bad host or port)") from None
     if not url.hostname:
         raise InputError(f"store URL {shown} names no host (postgresql://USER@HOST:PORT/DB)")
-    if not url.username:
+    if not user:
         raise InputError(f"store URL {shown} names no user (postgresql://USER@HOST:PORT/DB)")
     dbname = unquote(url.path.lstrip("/"))
     if not dbname or "/" in dbname:
@@ -96,8 +134,8 @@ def parse_pg_url(text: str) -> PgAddress:
     return PgAddress(
         host=url.hostname,
         port=port,
-        user=unquote(url.username),
+        user=unquote(user),
         dbname=dbname,
         schema=schema,
-        password=unquote(url.password or ""),
+        password=unquote(password),
     )

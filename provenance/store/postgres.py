@@ -34,6 +34,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
 from provenance.errors import StoreError
+from provenance.store.failures import what_happened
 from provenance.store.location import PgAddress
 from provenance.store.tables import Tx, ddl
 
@@ -95,8 +96,7 @@ def has_store(address: PgAddress) -> bool:
                 "SELECT to_regclass(%s)", (f"{address.schema}.prov_meta",)
             ).fetchone()
         except psycopg.Error as e:
-            reason = " ".join(str(e).split())
-            raise StoreError(f"cannot use {address}: {reason}") from None
+            raise StoreError(f"cannot use {address}: {what_happened(None, e)}") from None
     return row is not None and row[0] is not None
 
 
@@ -169,6 +169,23 @@ class PgStatementRecorder(PostgresApplicationRecorder):
             conn.transaction(force_rollback=not commit),
             conn.cursor(row_factory=tuple_row) as cursor,
         ):
+            yield Tx(cursor, "%s", "postgres")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        """One REPEATABLE READ, READ ONLY transaction: every query sees one snapshot.
+
+        PostgreSQL takes the snapshot at the transaction's first query and keeps
+        it to the end (PostgreSQL manual §13.2.2 "Repeatable Read Isolation
+        Level"); it is fixed here, before the caller reads anything.
+        """
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(force_rollback=True),
+            conn.cursor(row_factory=tuple_row) as cursor,
+        ):
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT 1")
             yield Tx(cursor, "%s", "postgres")
 
     def insert_events(

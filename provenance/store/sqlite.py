@@ -74,6 +74,20 @@ class StatementRecorder(SQLiteApplicationRecorder):
         with self._begin(commit=commit) as cursor:
             yield Tx(cursor.sqlite_cursor)
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        """One read transaction whose every query sees the database as of its first read.
+
+        In WAL mode a read transaction keeps the snapshot it began with until it
+        ends, whatever other connections commit meanwhile (SQLite, "Write-Ahead
+        Logging" §2.2 "Concurrency"). The first read is made here, so the
+        snapshot is fixed before the caller reads anything.
+        """
+        with self._begin(commit=False) as cursor:
+            cursor.sqlite_cursor.execute("SELECT COUNT(*) FROM sqlite_master")
+            cursor.sqlite_cursor.fetchall()
+            yield Tx(cursor.sqlite_cursor)
+
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:

@@ -6,24 +6,39 @@ rolls the whole transaction back, so nothing is ever half-written. The views
 are a projection that follows the statements in their own transactions
 (``Views.catch_up``), and every view query catches up first. See
 ``docs/spec/statements.md`` for the rules.
+
+The store does not import the projections: the views depend on the store,
+never the other way round. A Store is given its views by whoever opens it
+(``views=``), or by the factory that ``provenance.projections.views``
+registers with :meth:`Store.use_views` when it is imported.
+
+:meth:`Store.snapshot` pins every read of the store to one consistent view of
+the database (one SQLite read transaction on one connection, or one
+PostgreSQL REPEATABLE READ READ ONLY transaction): ``prov verify`` reads the
+index, the events, the log and the views through it, so writers appending
+meanwhile are simply not seen.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sqlite3
+import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
+    Notification,
     OperationalError,
     PersistenceError,
 )
@@ -35,10 +50,10 @@ from provenance.ids import StatementId
 from provenance.log.merkle import CompactRange, RootHash
 from provenance.model.kinds import KINDS, SubjectType
 from provenance.model.statement import Statement, parse_payload
-from provenance.projections.subjects import State, fold
 from provenance.records import Recorded
 from provenance.store.app import ProvenanceApplication
 from provenance.store.events import StatementRecorded
+from provenance.store.failures import kind_of, unavailable, what_happened
 from provenance.store.location import Location, parse_location
 from provenance.store.logtable import LogTree
 from provenance.store.rules import apply_effects, check_statement
@@ -50,6 +65,28 @@ SQLITE_LOCK_TIMEOUT = 30
 """Seconds an SQLite writer waits for another process's write to finish."""
 STORE_FORMAT = "prov-store"
 MAX_ATTEMPTS = 50
+
+
+State = dict[str, Any]
+"""A subject's state, as the projections fold it (a JSON-ready dict)."""
+
+
+class ViewsLike(Protocol):
+    """What the store asks of its views (``provenance.projections.views.Views``)."""
+
+    read_only: bool
+
+    def create_tables(self) -> None:
+        """Create the view tables."""
+
+    def catch_up(self) -> int:
+        """Apply the statements recorded since the views were last brought up to date."""
+
+    def fold(self, records: list[Recorded]) -> State | None:
+        """A subject's state after ``records``."""
+
+
+ViewsFactory = Callable[["Store"], ViewsLike]
 
 
 @dataclass(frozen=True)
@@ -104,12 +141,23 @@ def utc_now_precise() -> str:
 class Store:
     """A provenance store: SQLite in a directory, or a PostgreSQL database."""
 
-    def __init__(self, location: Location, app: ProvenanceApplication) -> None:
+    default_views: ClassVar[ViewsFactory | None] = None
+    """The views of a store opened without ``views=`` (set by :meth:`use_views`)."""
+
+    def __init__(
+        self,
+        location: Location,
+        app: ProvenanceApplication,
+        views: ViewsFactory | None = None,
+    ) -> None:
         self.location = location
         # The directory of an SQLite store (None on PostgreSQL).
         self.directory = location.path
         self.app = app
         self.recorder: Any = app.recorder
+        # The transaction every read joins while a read or a snapshot is open.
+        # Per thread: a read in one thread never joins another thread's transaction.
+        self._local = threading.local()
         self.meta = self._read_meta()
         # The next version of recently written subjects. A stale entry (another
         # process appended meanwhile) fails the event table's primary key and
@@ -124,9 +172,23 @@ class Store:
         self._frontier: CompactRange | None = None
         self._blobs: Any = None
         self.catch_up_on_close = False
-        from provenance.projections.views import Views  # views import the store's types
+        factory = views or Store.default_views
+        self._views: ViewsLike | None = None if factory is None else factory(self)
 
-        self.views = Views(self)
+    @classmethod
+    def use_views(cls, factory: ViewsFactory) -> None:
+        """Give every store opened without ``views=`` the views that ``factory`` builds."""
+        cls.default_views = factory
+
+    @property
+    def views(self) -> Any:
+        """The store's read models (see ``provenance.projections.views``)."""
+        if self._views is None:
+            raise StoreError(
+                "this store was opened without views: import provenance.projections.views "
+                "or pass views= to Store.open"
+            )
+        return self._views
 
     # -- opening -------------------------------------------------------------
 
@@ -138,7 +200,7 @@ class Store:
         assert location.path is not None
         env_vars = {
             "PERSISTENCE_MODULE": "provenance.store.sqlite:StoreFactory",
-            "SQLITE_DBNAME": str(location.path / DB_NAME),
+            "SQLITE_DBNAME": _sqlite_name(location.path / DB_NAME, create=create),
             "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
             "ORIGINATOR_ID_TYPE": "text",
             "APPLICATION_RECORDER_TOPIC": "provenance.store.sqlite:StatementRecorder",
@@ -164,6 +226,7 @@ class Store:
         root_key_id: str,
         clock: Callable[[], str] | None = None,
         log: tuple[str, str] | None = None,
+        views: ViewsFactory | None = None,
     ) -> Store:
         """Create a store whose first statement is the organisation's self-registration.
 
@@ -174,6 +237,7 @@ class Store:
             root_key_id: the key id of the root key, pinned in the store.
             clock: the store's receipt clock (only the demo replaces it).
             log: the log's origin and signed-note verifier key, if known now.
+            views: the store's views (default: those given to :meth:`use_views`).
         """
         location = parse_location(where)
         if cls.exists(location):
@@ -182,7 +246,10 @@ class Store:
             _postgres().create_schema(location.pg)
         else:
             assert location.path is not None
-            location.path.mkdir(parents=True, exist_ok=True)
+            # Only the owner may read a new store (docs/files.md). SQLite gives
+            # its -wal and -shm files the mode of the database file.
+            location.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            (location.path / DB_NAME).touch(mode=0o600, exist_ok=False)
         app: ProvenanceApplication | None = None
         try:
             app = cls._app(location, create=True)
@@ -195,7 +262,7 @@ class Store:
                     *((("log_origin", log[0]), ("log_vkey", log[1])) if log else ()),
                 ):
                     tx.run("INSERT INTO prov_meta VALUES (?, ?)", row)
-            store = cls(location, app)
+            store = cls(location, app, views)
             if clock is not None:
                 store.clock = clock
             store.views.create_tables()
@@ -221,8 +288,12 @@ class Store:
             (location.path / f"{DB_NAME}{suffix}").unlink(missing_ok=True)
 
     @classmethod
-    def open(cls, where: str | Path | Location) -> Store:
-        """Open an existing store; raise StoreError if there is none or it is foreign."""
+    def open(cls, where: str | Path | Location, *, views: ViewsFactory | None = None) -> Store:
+        """Open an existing store; raise StoreError if there is none or it is foreign.
+
+        An SQLite store whose file or directory may not be written (a read-only
+        mount, a copy an auditor may only read) is opened read-only.
+        """
         location = parse_location(where)
         if location.pg is not None:
             if not cls.exists(location):
@@ -234,12 +305,16 @@ class Store:
         try:
             app = cls._app(location, create=False)
         except (PersistenceError, sqlite3.Error) as e:
-            raise StoreError(f"cannot open store at {location}: {e}") from e
+            raise StoreError(
+                f"cannot open store at {location}: {what_happened(location, e)}"
+            ) from e
         try:
-            return cls(location, app)
+            return cls(location, app, views)
         except (PersistenceError, sqlite3.Error) as e:
             app.close()
-            raise StoreError(f"cannot open store at {location}: {e}") from e
+            raise StoreError(
+                f"cannot open store at {location}: {what_happened(location, e)}"
+            ) from e
         except BaseException:
             app.close()
             raise
@@ -247,8 +322,10 @@ class Store:
     def _read_meta(self) -> dict[str, str]:
         try:
             rows = self._read("SELECT key, value FROM prov_meta")
-        except PersistenceError as e:
-            raise StoreError(f"{self.location} is not a provenance store ({e})") from e
+        except StoreError as e:
+            if kind_of(e) != "missing-table":
+                raise  # the database failed (a lost connection, a full disk): say so
+            raise StoreError(f"{self.location} is not a provenance store") from e
         meta = {str(k): str(v) for k, v in rows}
         if meta.get("format") != STORE_FORMAT:
             raise StoreError(f"{self.location} is not a provenance store")
@@ -302,14 +379,123 @@ class Store:
     def transaction(self, *, commit: bool) -> Iterator[Tx]:
         """A transaction on the store's database; rolled back unless ``commit`` is True.
 
-        A transaction that commits holds the store's write lock on SQLite.
+        A transaction that commits holds the store's write lock on SQLite. Inside
+        :meth:`snapshot`, a reading transaction is the snapshot's own, and one
+        that commits is refused (it would not see what it writes).
+
+        Raises:
+            StoreError: the database failed (full, read-only, connection lost),
+                saying which.
         """
-        with self.recorder.transaction(commit=commit) as tx:
-            yield tx
+        if self._pinned is not None and (not commit or self._snapshot):
+            if commit:
+                raise StoreError("the store cannot be written while a snapshot is being read")
+            try:
+                yield self._pinned
+            except (PersistenceError, sqlite3.Error) as e:
+                raise unavailable(self.location, e, writing=False) from e
+            return
+        try:
+            with self.recorder.transaction(commit=commit) as tx:
+                if commit:
+                    yield tx
+                    return
+                # Reads nested in this one (index rows of the events it read, say)
+                # join it, so that they see the same state of the database.
+                self._pinned = tx
+                try:
+                    yield tx
+                finally:
+                    self._pinned = None
+        except StoreError:
+            raise
+        except (PersistenceError, sqlite3.Error, OSError) as e:
+            raise unavailable(self.location, e, writing=commit) from e
+
+    @property
+    def _pinned(self) -> Tx | None:
+        pinned: Tx | None = getattr(self._local, "pinned", None)
+        return pinned
+
+    @_pinned.setter
+    def _pinned(self, tx: Tx | None) -> None:
+        self._local.pinned = tx
+
+    @property
+    def _snapshot(self) -> bool:
+        return bool(getattr(self._local, "snapshot", False))
+
+    @_snapshot.setter
+    def _snapshot(self, value: bool) -> None:
+        self._local.snapshot = value
+
+    @property
+    def in_snapshot(self) -> bool:
+        """Whether reads are pinned to a :meth:`snapshot` now."""
+        return self._snapshot
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        """Pin every read of this store, until the block ends, to one consistent snapshot.
+
+        On SQLite this is one read transaction on one connection (in WAL mode it
+        sees the database as of its first read, whatever writers commit
+        meanwhile); on PostgreSQL one REPEATABLE READ, READ ONLY transaction.
+        Nested calls join the open snapshot.
+        """
+        if self._snapshot:
+            assert self._pinned is not None
+            yield self._pinned
+            return
+        if self._pinned is not None:
+            raise StoreError("a snapshot cannot begin inside another read of the store")
+        try:
+            with self.recorder.snapshot() as tx:
+                self._pinned, self._snapshot = tx, True
+                try:
+                    yield tx
+                finally:
+                    self._pinned, self._snapshot = None, False
+        except StoreError:
+            raise
+        except (PersistenceError, sqlite3.Error, OSError) as e:
+            raise unavailable(self.location, e, writing=False) from e
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self.transaction(commit=False) as tx:
             return tx.all(sql, params)
+
+    def notifications(self, start: int, limit: int) -> list[Notification]:
+        """Event rows by notification id from ``start``, read in the current snapshot if any.
+
+        eventsourcing's ``select_notifications`` takes a connection of its own,
+        so it would read outside :meth:`snapshot`; this reads the same rows with
+        the store's transaction.
+        """
+        with self.transaction(commit=False) as tx:
+            nid = "notification_id" if tx.postgres else "rowid"
+            rows = tx.all(
+                f"SELECT {nid}, originator_id, originator_version, topic, state "
+                f"FROM stored_events WHERE {nid} >= ? ORDER BY {nid} LIMIT ?",
+                (start, limit),
+            )
+        return [
+            Notification(
+                id=int(r[0]),
+                originator_id=str(r[1]),
+                originator_version=int(r[2]),
+                topic=str(r[3]),
+                state=bytes(r[4]),
+            )
+            for r in rows
+        ]
+
+    def _event_state(self, subject: str, version: int) -> bytes | None:
+        rows = self._read(
+            "SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = ?",
+            (subject, version),
+        )
+        return bytes(rows[0][0]) if rows else None
 
     @property
     def root_key_id(self) -> str:
@@ -343,8 +529,11 @@ class Store:
 
     def subject_version(self, subject: str) -> int:
         """The number of statements in a subject's history (0 if it has none)."""
-        rows = self.recorder.select_events(subject, desc=True, limit=1)
-        return int(rows[0].originator_version) if rows else 0
+        rows = self._read(
+            "SELECT MAX(originator_version) FROM stored_events WHERE originator_id = ?",
+            (subject,),
+        )
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
     def position_at(self, when: str) -> int:
         """The position of the last statement recorded at or before a UTC time.
@@ -392,19 +581,21 @@ class Store:
         ``as_of`` keeps only statements at or before that position: the cost
         grows with this subject's history, not with the store.
         """
-        events = [
-            e
-            for e in self.app.events.get(subject, lte=up_to_version)
-            if isinstance(e, StatementRecorded)
-        ]
-        envelopes = [env.parse_envelope(e.envelope) for e in events]
-        index = self.index_rows([e.statement_id for e in envelopes])
+        bound = up_to_version if up_to_version is not None else 2**62
+        with self.transaction(commit=False) as tx:
+            events = tx.all(
+                "SELECT originator_version, state FROM stored_events WHERE originator_id = ? "
+                "AND originator_version <= ? ORDER BY originator_version",
+                (subject, bound),
+            )
+            envelopes = [env.parse_envelope(bytes(state)) for _, state in events]
+            index = self.index_rows([e.statement_id for e in envelopes])
         records = []
-        for event, envelope in zip(events, envelopes, strict=True):
+        for (version, _), envelope in zip(events, envelopes, strict=True):
             row = index.get(envelope.statement_id)
-            if row is None or row.version != event.originator_version:
+            if row is None or row.version != int(version):
                 raise StoreError(
-                    f"subject {subject} version {event.originator_version} does not match "
+                    f"subject {subject} version {version} does not match "
                     "the statement index: run 'prov verify'"
                 )
             if as_of is not None and row.position > as_of:
@@ -420,6 +611,39 @@ class Store:
                 )
             )
         return records
+
+    def statements_of_kind(self, kind: str, as_of: int | None = None) -> list[Recorded]:
+        """Every statement of one kind (at or before ``as_of``), in position order.
+
+        Found by the statement index and read from the signed payloads, not from
+        the views: each payload must hash to its indexed id and be of that kind,
+        or StoreError says the index does not match the record.
+        """
+        bound = 2**62 if as_of is None else as_of
+        with self.transaction(commit=False) as tx:
+            rows = [
+                IndexRow.of(r)
+                for r in tx.all(
+                    f"SELECT {INDEX_COLUMNS} FROM statement_index WHERE kind = ? "
+                    "AND position <= ? ORDER BY position",
+                    (kind, bound),
+                )
+            ]
+            found = []
+            for row in rows:
+                state = self._event_state(row.subject_id, row.version)
+                rec = None if state is None else self.record(state, row)
+                if (
+                    rec is None
+                    or rec.envelope.statement_id != row.statement_id
+                    or rec.statement.kind != kind
+                ):
+                    raise StoreError(
+                        f"position {row.position} does not match the statement index: "
+                        "run 'prov verify'"
+                    )
+                found.append(rec)
+        return found
 
     def index_rows(self, statement_ids: list[str]) -> dict[str, IndexRow]:
         """Index rows of the given statements, by statement id (missing ones left out)."""
@@ -438,17 +662,18 @@ class Store:
         self, subject: str, *, up_to_version: int | None = None, as_of: int | None = None
     ) -> State | None:
         """A subject's state replayed from its statements (None if it did not exist)."""
-        return fold(self.subject_records(subject, up_to_version=up_to_version, as_of=as_of))
+        records = self.subject_records(subject, up_to_version=up_to_version, as_of=as_of)
+        return self.views.fold(records)  # type: ignore[no-any-return]
 
     def statement(self, statement_id: str) -> Recorded:
         """One recorded statement by its full id."""
         row = self.index_row(statement_id)
         if row is None:
             raise StoreError(f"no statement {statement_id}")
-        events = self.recorder.select_events(row.subject_id, gt=row.version - 1, lte=row.version)
-        if not events:
+        state = self._event_state(row.subject_id, row.version)
+        if state is None:
             raise StoreError(f"statement {statement_id} is indexed but missing: run 'prov verify'")
-        return self.record(bytes(events[0].state), row)
+        return self.record(state, row)
 
     def resolve_statement(self, prefix: str) -> StatementId:
         """Expand a unique prefix (8 hex characters or more) to a full statement id."""
@@ -495,8 +720,16 @@ class Store:
         notification read is the statement at ``position + n``; a mismatch
         means the stored rows were damaged.
         """
-        notes = self.recorder.select_notifications(after_notification + 1, limit)
-        rows = self.index_range(position, len(notes))
+        with self.transaction(commit=False) as tx:
+            notes = self.notifications(after_notification + 1, limit)
+            rows = [
+                IndexRow.of(r)
+                for r in tx.all(
+                    f"SELECT {INDEX_COLUMNS} FROM statement_index "
+                    "WHERE position >= ? AND position < ? ORDER BY position",
+                    (position, position + len(notes)),
+                )
+            ]
         records = []
         for note, row in zip(notes, rows, strict=False):
             if (str(note.originator_id), note.originator_version, note.id) != (
@@ -597,6 +830,8 @@ class Store:
                 return self._insert(raw, envelope, statement)
             except (OperationalError, InterfaceError) as e:
                 self._frontier = None
+                if kind_of(e) in ("full", "read-only"):
+                    raise unavailable(self.location, e, writing=True) from None
                 raise StoreError(_lost(self.location, e)) from None
             except IntegrityError:
                 # The statement is already stored, or another writer appended
@@ -612,12 +847,15 @@ class Store:
                     ) from None
                 time.sleep(0.001 * (attempt + 1))
             except PersistenceError as e:
-                if "permission denied" not in str(e):
+                kind = kind_of(e)
+                if kind == "read-only" and "permission denied" in str(e):
+                    raise StoreError(
+                        f"this connection may not append to the store at {self.location} "
+                        f"({' '.join(str(e).split())}): nothing was written"
+                    ) from None
+                if kind in ("other", "missing-table"):
                     raise
-                raise StoreError(
-                    f"this connection may not append to the store at {self.location} "
-                    f"({' '.join(str(e).split())}): nothing was written"
-                ) from None
+                raise unavailable(self.location, e, writing=True) from None
         raise StatementRejected(f"statement {sid[:12]} could not be appended: too much contention")
 
     def _insert(self, raw: bytes, envelope: env.Envelope, statement: Statement) -> Receipt:
@@ -666,6 +904,24 @@ class Store:
             self._next_version.clear()
         self._next_version[statement.subject] = version + 1
         return Receipt(sid, statement.subject, placed[0], version)
+
+
+def _sqlite_name(path: Path, *, create: bool) -> str:
+    """The SQLite database name of a store: the file, or a read-only URI for a read-only copy.
+
+    A store on a read-only mount, or in files this user may not write, cannot
+    be opened the usual way: WAL mode needs to write its ``-shm`` index beside
+    the database. Such a copy is opened ``immutable=1`` (SQLite, "URI
+    Filenames": read-only, no locking, no WAL), which is what an auditor's copy
+    is; if a write-ahead log was copied with it, ``mode=ro`` reads it first.
+    """
+    if create or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return str(path)
+    uri = "file:" + urllib.parse.quote(str(path.resolve()))
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return uri + "?mode=ro"
+    return uri + "?immutable=1"
 
 
 def _postgres() -> Any:

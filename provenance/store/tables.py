@@ -18,6 +18,7 @@ the inserting transaction. ``prov verify`` recomputes both from the envelopes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,12 @@ STORE_TABLES = [
 ]
 
 INDEX_COLUMNS = "position, statement_id, subject_id, version, kind, notification_id, received_at"
+
+
+class Stream:
+    """Names for the server-side cursors of :meth:`Tx.stream` (unique in a process)."""
+
+    counter = 0
 
 
 class Tx:
@@ -92,6 +99,32 @@ class Tx:
         self.cursor.execute(self._sql(sql), params)
         names = [d[0] for d in self.cursor.description]
         return [dict(zip(names, r, strict=True)) for r in self.cursor.fetchall()]
+
+    def stream(
+        self, sql: str, params: tuple[Any, ...] = (), size: int = 1000
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of one query, fetched ``size`` at a time on a cursor of their own.
+
+        The cursor belongs to the same connection and transaction (so to the same
+        snapshot), and other queries may run on this Tx while the rows stream:
+        one ordered query over a large table instead of a page query per chunk.
+        On PostgreSQL it is a server-side (named) cursor, so rows are not all
+        held in memory.
+        """
+        connection = self.cursor.connection
+        if self.postgres:
+            Stream.counter += 1
+            cursor = connection.cursor(
+                name=f"prov_stream_{Stream.counter}", row_factory=self.cursor.row_factory
+            )
+        else:
+            cursor = connection.cursor()
+        try:
+            cursor.execute(self._sql(sql), params)
+            while rows := cursor.fetchmany(size):
+                yield from (tuple(r) for r in rows)
+        finally:
+            cursor.close()
 
     def insert_returning(self, sql: str, params: tuple[Any, ...], column: str) -> int:
         """Execute an INSERT and return the integer ``column`` of the new row."""

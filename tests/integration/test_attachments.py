@@ -416,8 +416,11 @@ def test_the_blob_store_through_the_library(world: World, photo: Path, tmp_path:
 
     _tamper(world, b"X" + PHOTO[1:])
     assert blobs.check(digest, len(PHOTO)) == "altered"
-    with pytest.raises(VerificationError):
+    with pytest.raises(VerificationError) as altered:
         blobs.extract(digest, tmp_path / "bad.jpg")
+    assert type(altered.value) is VerificationError
+    assert str(altered.value).startswith(f"blob {digest[:16]} is altered: its content hashes to ")
+    assert str(altered.value).endswith(f"({len(PHOTO)} bytes); {tmp_path / 'bad.jpg'} not written")
     assert not (tmp_path / "bad.jpg").exists()
     _delete(world)
     assert not blobs.exists(digest)

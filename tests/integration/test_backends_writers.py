@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,11 @@ CRASHING_WRITER = textwrap.dedent(
     store = Store.open(sys.argv[1])
     lines = open(sys.argv[2], "rb").read().splitlines()
     print("ready", flush=True)
-    for line in lines:
+    for i, line in enumerate(lines):
+        # The parent reads these to know where the kill landed.
+        print("begin", i, flush=True)
         store.append(line)
+        print("end", i, flush=True)
     print("finished", flush=True)
     """
 )
@@ -230,11 +234,32 @@ def test_the_same_statement_from_two_stores_at_once_is_stored_once(world: World)
 ROUNDS = 20
 
 
+def _kill_during_append(
+    child: subprocess.Popen[str], target: int, rng: random.Random
+) -> tuple[str, str]:
+    """Kill the writer once it has begun append ``target``, a moment later.
+
+    Returns everything the writer printed, on stdout and on stderr.
+    """
+    assert child.stdout is not None
+    said = []
+    while True:
+        line = child.stdout.readline()
+        said.append(line)
+        if line.split() in (["begin", str(target)], []):
+            break
+    time.sleep(rng.uniform(0.0, 0.004))  # about one append
+    child.send_signal(signal.SIGKILL)
+    out, err = child.communicate(timeout=60)
+    return "".join(said) + out, err
+
+
 @pytest.mark.slow
 def test_writers_killed_at_random_points_lose_nothing(world: World, tmp_path: Path) -> None:
     rng = random.Random(20241210)
     world.evidence("crash-item")
     world.store.close()
+    mid_append = 0  # rounds whose kill landed inside an append: begun, never returned
     for r in range(ROUNDS):
         lines = [_marking(world, "alice", "crash-item", f"round {r} #{i}") for i in range(150)]
         path = tmp_path / f"round-{r}.jsonl"
@@ -246,13 +271,12 @@ def test_writers_killed_at_random_points_lose_nothing(world: World, tmp_path: Pa
             text=True,
         )
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        # Appends take a few milliseconds each: this lands among the first dozens.
-        try:
-            child.wait(timeout=rng.uniform(0.0, 0.2))
-        except subprocess.TimeoutExpired:
-            child.send_signal(signal.SIGKILL)
-        _, err = child.communicate(timeout=60)
+        out, err = _kill_during_append(child, rng.randrange(len(lines) - 10), rng)
         assert child.returncode in (-signal.SIGKILL, 0), err
+        said = [line.split() for line in out.splitlines()]
+        returned = sum(1 for s in said if s[0] == "end")
+        in_flight = bool(said) and said[-1][0] == "begin"
+        mid_append += child.returncode == -signal.SIGKILL and in_flight
 
         with Store.open(world.store_dir) as store:
             _audit_ok(store)  # every statement has its leaf and its index row
@@ -260,6 +284,8 @@ def test_writers_killed_at_random_points_lose_nothing(world: World, tmp_path: Pa
             # Appends are sequential: what survived is a prefix of the file.
             k = stored.count(True)
             assert stored == [True] * k + [False] * (len(lines) - k)
+            # Every append that returned is kept; the one in flight may or may not be.
+            assert k in ((returned, returned + 1) if in_flight else (returned,))
             size = store.size()
             assert raw_count(world.store_dir) == size
             assert _positions_dense(world.store_dir) == list(range(size))
@@ -270,6 +296,8 @@ def test_writers_killed_at_random_points_lose_nothing(world: World, tmp_path: Pa
                 assert store.size() == size + 1
             store.views.catch_up()
             _audit_ok(store)
+    # The test proves nothing unless some kills really interrupted a write.
+    assert mid_append >= ROUNDS // 2, f"only {mid_append} of {ROUNDS} kills landed mid-append"
 
 
 # -- lost connections -------------------------------------------------------------------

@@ -18,6 +18,7 @@ from provenance import demo as case
 from provenance.bundle import offline_verify, standalone
 from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import verify_bundle
+from provenance.errors import InputError
 from provenance.keys import KeyRing
 from provenance.log.note import format_verifier_key
 from provenance.store import Store
@@ -173,8 +174,12 @@ def test_log_key_rotation_keeps_old_bundles_and_links_the_keys(world: World) -> 
     assert f"prov-log-key {new_vkey}\n" in transition.note
     assert json.loads(store.meta["log_vkey_history"])[0]["vkey"] == old_vkey
     world.assess("finding-1")
-    with pytest.raises(Exception, match="not this log's key"):
+    with pytest.raises(InputError) as refused:
         sign_checkpoint(store, old_key)
+    assert type(refused.value) is InputError
+    assert (
+        str(refused.value) == f"key {old_key.name} is not this log's key (the log's is {new_vkey})"
+    )
     sign_checkpoint(store, new_key)
     after = encode_bundle(export_bundle(store, "finding-1"))
     assert verify_bundle(before, old_vkey).ok  # the old file, the old key

@@ -37,7 +37,8 @@ def signed(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
         text = cp.note.split("\n\n")[0] + "\n"
         line = cosign(text, "witness.example/w1", witness.private_key, 1733842800)
         add_cosignature(store, cp, parse_verifier_key(wvkey), line)
-        data = encode_bundle(export_bundle(store, case.CENTRAL_FINDING))
+        known = [parse_verifier_key(wvkey)]
+        data = encode_bundle(export_bundle(store, case.CENTRAL_FINDING, witnesses=known))
         vkey = store.meta["log_vkey"]
     return {"data": data, "vkey": vkey, "witness": wvkey, "store": store_dir, "ring": ring}
 

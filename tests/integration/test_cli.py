@@ -547,14 +547,16 @@ def test_verify_reports_ok(prov: Prov, case: dict[str, Any]) -> None:
     s = ("--store", str(prov.store_dir))
     assert prov.ok("verify", *s).output.strip().endswith("OK")
     report = prov.json("verify", *s)
+    trust = report.pop("trust")
     assert report == {
         "ok": True,
         "statements": 8,
         "subjects": 6,
         "since": None,
         "problems": [],
-        "notes": [],
+        "notes": ["the store has no log key: nothing anchors the record outside the store"],
     }
+    assert trust["pinned"] is False and "trusted the store's own anchors" in trust["summary"]
 
 
 def test_verify_rebuild_views_keeps_them_equal(

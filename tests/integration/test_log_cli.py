@@ -259,7 +259,7 @@ def test_check_proof_counts_witness_cosignatures(proven: tuple[Log, Path, Path, 
     log.ok("log", "cosigned", "6", str(log.file("w1.cosig", line.stdout)), "--witness", w1)
     with Store.open(log.store_dir) as store:
         sid = store.index_range(3, 1)[0].statement_id
-    log.ok("log", "prove", sid, "--out", str(proof))
+    log.ok("log", "prove", sid, "--out", str(proof), "--witness", w1, "--force")
     ok = log.prov("log", "check-proof", str(proof), str(entry), "--vkey", vkey, "--witness", w1)
     assert ok.exit_code == 0, ok.output
     assert "cosigned by 1 of 1 witnesses: w.example/w1" in ok.stdout

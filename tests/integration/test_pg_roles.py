@@ -197,9 +197,10 @@ def test_writer_appends_through_the_library_and_the_cli(roles: Roles, tmp_path: 
     ok(roles.prov(*cosigned))
     ok(roles.prov(*cosigned))
     assert name in ok(roles.prov("log", "checkpoint", "--show", "--store", roles.writer_url))
-    verified = ok(roles.prov("verify", "--store", roles.writer_url))
+    verified = ok(roles.prov("verify", "--store", roles.writer_url, "--witness", witness))
     assert verified.rstrip().endswith(": OK"), verified
-    assert "NOTE" not in verified
+    assert "cosigned by 1 of the 1 pinned witnesses" in verified
+    assert "NOTE the views" not in verified
 
 
 def test_writer_cannot_change_stored_events(roles: Roles) -> None:
@@ -222,7 +223,7 @@ def test_auditor_verifies_and_reads_every_view(roles: Roles) -> None:
     url = roles.auditor_url
     verified = ok(roles.prov("verify", "--store", url))
     assert verified.rstrip().endswith(": OK"), verified
-    assert "NOTE" not in verified
+    assert "NOTE the views" not in verified
     listed = ok(roles.prov("list", "--store", url))
     for subject in ("alice", "bob", "item-1", "finding-1", "challenge-1"):
         assert subject in listed

@@ -874,3 +874,22 @@ def test_a_statement_at_the_checkpoints_size_is_beyond_it(base: Base) -> None:
     )
     found = _failures(base, bundle)
     assert any("beyond the bundle's as-of position or the checkpoint" in f for f in found), found
+
+
+@pytest.mark.parametrize(
+    "case", ["subject created twice", "statement on a subject that does not exist"]
+)
+def test_reading_a_forced_record_is_one_line_pointing_to_verify(
+    base: Base, tmp_path: Path, case: str
+) -> None:
+    """A history the views cannot fold (forced in behind the store's back) makes the
+    reading commands say so in one line and exit 2, never crash with an internal error."""
+    make, _ = RULES[case]
+    copy = tmp_path / "forced"
+    shutil.copytree(base.store_dir, copy)
+    _force_in(copy, make(base))
+    result = Prov(base.root / "keys", copy)("list", "--store", str(copy))
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: the views cannot follow"), lines
+    assert "run 'prov verify'" in lines[0]

@@ -122,6 +122,7 @@ def test_non_ed25519_pem_is_refused(tmp_path: Path) -> None:
             serialization.NoEncryption(),
         )
     )
+    path.chmod(0o600)
     with pytest.raises(KeyFileError, match="Ed25519"):
         KeyRing(tmp_path).load("ec")
 
@@ -129,6 +130,7 @@ def test_non_ed25519_pem_is_refused(tmp_path: Path) -> None:
 def test_garbage_key_file_is_refused(tmp_path: Path) -> None:
     """A file that is not a PEM private key is a KeyFileError, not a crash."""
     (tmp_path / "junk.pem").write_text("not a key\n")
+    (tmp_path / "junk.pem").chmod(0o600)
     with pytest.raises(KeyFileError, match="not a PEM private key"):
         KeyRing(tmp_path).load("junk")
 
