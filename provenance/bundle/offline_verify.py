@@ -268,15 +268,9 @@ def _check_checkpoint(
         report.failures.append(f"checkpoint does not verify: {e}")
         return None
     signers = {(s.name, s.key_id) for s in opened.signatures}
-    # C2SP tlog-cosignature: a quorum counts distinct witness keys, each once.
-    # The signed message does not hold the witness's name, so one key given
-    # under two names is one witness.
-    counted: set[bytes] = set()
-    report.cosigners = []
-    for w in witnesses:
-        if (w.name, w.key_id) in signers and w.public_key not in counted:
-            counted.add(w.public_key)
-            report.cosigners.append(w.name)
+    # C2SP tlog-cosignature: a quorum counts distinct witness keys, each once
+    # (_keys has refused one public key under two names).
+    report.cosigners = [w.name for w in witnesses if (w.name, w.key_id) in signers]
     if len(report.cosigners) < quorum:
         report.failures.append(
             f"checkpoint has {len(report.cosigners)} of the {quorum} required witness cosignatures"
@@ -486,15 +480,23 @@ def _keys(
         witness = _verifier(text, "--witness")
         if witness.key_type != COSIGNATURE_V1:
             raise BundleError("a --witness key is not a cosignature/v1 verifier key")
-        clash = [w for w in cosigners if (w.name, w.key_id) == (witness.name, witness.key_id)]
-        if any(w != witness for w in clash):
-            raise BundleError(f"two different --witness keys are named {witness.name}")
-        if not clash:  # the same key given twice is one witness
-            cosigners.append(witness)
-    distinct = len({w.public_key for w in cosigners})
-    need = distinct if quorum is None else quorum
-    if not 0 <= need <= distinct:
-        raise BundleError(f"--quorum must be between 0 and {distinct} (distinct witness keys)")
+        if witness in cosigners:  # the same key given twice is one witness
+            continue
+        for w in cosigners:
+            if (w.name, w.key_id) == (witness.name, witness.key_id):
+                raise BundleError(f"two different --witness keys are named {witness.name}")
+            if w.public_key == witness.public_key:
+                # A cosignature does not sign the witness's name (log.md 6).
+                raise BundleError(
+                    f"one --witness public key is given under two names, {w.name} and "
+                    f"{witness.name}"
+                )
+        cosigners.append(witness)
+    need = len(cosigners) if quorum is None else quorum
+    if not 0 <= need <= len(cosigners):
+        raise BundleError(
+            f"--quorum must be between 0 and {len(cosigners)} (distinct witness keys)"
+        )
     return log_key, cosigners, need
 
 

@@ -204,8 +204,9 @@ def test_printable_escapes_what_a_terminal_would_obey() -> None:
     assert printable("\ud800\udfff") == "\\ud800\\udfff"
 
 
-def test_one_witness_key_under_two_names_is_one_witness(pyz: Path, tmp_path: Path) -> None:
-    """A cosignature signs the checkpoint and a time, not the name: the key counts once."""
+def test_one_witness_key_under_two_names_is_refused(pyz: Path, tmp_path: Path) -> None:
+    """A cosignature signs the checkpoint and a time, not the name: one key under two
+    names would count twice, so it is bad input (exit 2)."""
     from provenance.log.note import COSIGNATURE_V1, format_verifier_key, parse_verifier_key
 
     public = parse_verifier_key(WITNESS).public_key
@@ -217,11 +218,12 @@ def test_one_witness_key_under_two_names_is_one_witness(pyz: Path, tmp_path: Pat
     copied = f"— example.invalid/alias {base64.b64encode(alias_id + sig[4:]).decode()}"
     bundle["checkpoint"] = f"{head}\n{line}\n{copied}\n"
     data = json.dumps(bundle).encode()
-    with pytest.raises(BundleError, match="between 0 and 1"):
-        verify_bundle(data, VKEY, [WITNESS, alias], 2)
-    report = verify_bundle(data, VKEY, [WITNESS, alias], 1)
+    for quorum in (1, 2):
+        with pytest.raises(BundleError, match="one --witness public key is given under two"):
+            verify_bundle(data, VKEY, [WITNESS, alias], quorum)
+    report = verify_bundle(data, VKEY, [WITNESS], 1)
     assert report.ok and report.cosigners == [LOG["witness_name"]], report.failures
     path = tmp_path / "b.json"
     path.write_bytes(data)
     done = run(pyz, path, "--witness", WITNESS, "--witness", alias, "--quorum", "2")
-    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.returncode == 2 and "under two names" in done.stderr, done.stdout + done.stderr
