@@ -66,7 +66,7 @@ def build() -> dict[str, bytes]:
             line = cosign(text, generate_log.WITNESS, witness_key, generate_log.COSIGNED_AT)
             add_cosignature(store, cp, witness, line)
             return {
-                name: encode_bundle(export_bundle(store, subject, as_of))
+                name: encode_bundle(export_bundle(store, subject, as_of, witnesses=[witness]))
                 for name, (subject, as_of) in BUNDLES.items()
             }
 
