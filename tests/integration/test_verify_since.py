@@ -11,11 +11,11 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 from conftest import Demo, raw_db
 
+from provenance.audit import Trusted, audit
 from provenance.authoring import sign_statement
 from provenance.keys import KeyRing
 from provenance.model import bodies
 from provenance.store import Store
-from provenance.store.audit import Trusted, audit
 from provenance.store.checkpoints import sign_checkpoint
 from provenance_cli.main import cli
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import World
 
+from provenance.audit import audit
 from provenance.errors import StoreError
 from provenance.log.note import format_verifier_key
 from provenance.store import Store
-from provenance.store.audit import audit
 
 BACKENDS = ("sqlite", "postgres")
 
