@@ -13,7 +13,7 @@ schema dropped afterwards), each round measures, in this order:
   (multiprocessing, spawn) writing to one store (one database) at once,
   ``--count`` each; the rate is all their items over the time from the first
   process's start to the last one's end;
-- ``verify``: ``provenance.store.audit`` (what ``prov verify`` runs) over the
+- ``verify``: ``provenance.audit`` (what ``prov verify`` runs) over the
   whole store of that round, opened afresh, after its views were brought up
   to date (so the figure is the audit, not the catch-up).
 
@@ -45,11 +45,11 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from provenance.audit import audit
 from provenance.authoring import init_store, sign_statement
 from provenance.keys import KeyRing
 from provenance.model import bodies
 from provenance.store import Store
-from provenance.store.audit import audit
 from provenance.store.location import parse_pg_url
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"

@@ -93,6 +93,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
+from provenance.audit import audit
 from provenance.authoring import init_store, sign_statement
 from provenance.envelope import pae, parse_envelope, verify_ed25519
 from provenance.keys import KeyRing, SigningKey
@@ -109,7 +110,6 @@ from provenance.log.merkle import (
 from provenance.log.proof import verify_consistency, verify_inclusion
 from provenance.model import bodies
 from provenance.store import DB_NAME, Store, logtable
-from provenance.store.audit import audit
 from provenance.store.logtable import LogTree
 from provenance.store.tables import Tx
 

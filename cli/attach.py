@@ -21,7 +21,7 @@ from provenance.errors import InputError, StatementRejected, StoreError, Verific
 from provenance.model.bodies import AttachmentAdded
 from provenance.model.statement import build_payload
 from provenance.store import Store
-from provenance.store.blob_audit import attachments
+from provenance.store.attached import attachments
 from provenance.store.location import Location
 
 from .context import echo_json, handle_errors, json_option, load_key, open_store, store_option

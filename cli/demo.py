@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from provenance import demo as case
+from provenance.audit import audit
 from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import verify_bundle
 from provenance.bundle.reader import bundle_dispute, read_bundle
@@ -25,7 +26,6 @@ from provenance.log.note import (
 )
 from provenance.projections.custody import custody_chain
 from provenance.projections.dispute import dispute as dispute_view
-from provenance.store.audit import audit
 from provenance.store.checkpoints import add_cosignature, sign_checkpoint
 from provenance.store.location import SCHEMES, parse_location
 

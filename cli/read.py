@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from provenance.audit import Trusted, audit
 from provenance.authoring import default_origin, init_store
 from provenance.errors import InputError, NoteError, StoreError, VerificationError
 from provenance.ids import is_subject_id
@@ -17,7 +18,6 @@ from provenance.log.checkpoint import open_checkpoint
 from provenance.log.note import MAX_NOTE_SIZE, is_valid_key_name
 from provenance.projections.history import entries as history_entries
 from provenance.store import Store
-from provenance.store.audit import Trusted, audit
 from provenance.store.checkpoints import log_identity, witness_policy
 from provenance.store.location import Location
 from provenance.trust import (

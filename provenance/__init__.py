@@ -3,6 +3,7 @@
 The public API. Everything else is an implementation detail that may change.
 """
 
+from provenance.audit import AuditReport, Problem, audit
 from provenance.authoring import init_store, sign_statement
 from provenance.envelope import (
     PAYLOAD_TYPE,
@@ -27,7 +28,6 @@ from provenance.keys import KeyRing, SigningKey
 from provenance.model import KINDS, Statement, build_payload, parse_payload
 from provenance.records import Recorded
 from provenance.store import Receipt, Store
-from provenance.store.audit import AuditReport, Problem, audit
 
 __all__ = [
     "KINDS",

@@ -15,13 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, PersistenceError
-
 from provenance.errors import StoreError
 from provenance.model import bodies
 from provenance.projections.subjects import State, apply, fold
 from provenance.records import Recorded
-from provenance.store.failures import kind_of, unavailable
+from provenance.store.failures import IntegrityError, PersistenceError, kind_of, unavailable
 from provenance.store.store import Store
 from provenance.store.tables import Tx, ddl
 

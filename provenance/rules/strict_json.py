@@ -66,6 +66,8 @@ def _constant(text: str) -> Any:
 
 def _check_depth(text: str, what: str, max_depth: int) -> None:
     """Refuse nesting beyond ``max_depth`` before the recursive decoder sees it."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return  # too few openers to nest that deep, wherever they stand
     depth = 0
     for match in _BRACKET.finditer(_STRING.sub('""', text)):
         if match.group() in "[{":
@@ -109,7 +111,9 @@ def loads(data: bytes | str, what: str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise InputError(f"{what} is not valid JSON ({e.msg} at line {e.lineno})") from None
     except (RecursionError, ValueError) as e:  # e.g. an integer of thousands of digits
         raise InputError(f"{what} is not acceptable JSON ({type(e).__name__})") from None
-    if _SURROGATE.search(text) is not None or ("\\u" in text and _has_surrogate(value)):
+    # Text decoded from UTF-8 cannot hold a raw surrogate; only an escape can make one.
+    raw_surrogate = not isinstance(data, bytes) and _SURROGATE.search(text) is not None
+    if raw_surrogate or ("\\u" in text and _has_surrogate(value)):
         raise InputError(f"{what} is not acceptable JSON: it holds a lone surrogate")
     return value
 

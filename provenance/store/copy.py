@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.errors import StoreError, VerificationError
-from provenance.store.blob_audit import attachments
+from provenance.store.attached import attachments
 from provenance.store.checkpoints import StoredCheckpoint, checkpoints
 from provenance.store.location import Location, parse_location
 from provenance.store.staging import staged

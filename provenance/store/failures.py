@@ -12,8 +12,21 @@ import errno
 import os
 import sqlite3
 
+# The persistence library's errors, for the layers above that must tell them
+# apart: this package is the only one that imports eventsourcing.
+from eventsourcing.persistence import IntegrityError, PersistenceError
+
 from provenance.errors import StoreError
 from provenance.store.location import Location
+
+__all__ = [
+    "IntegrityError",
+    "PersistenceError",
+    "kind_of",
+    "reason",
+    "unavailable",
+    "what_happened",
+]
 
 # PostgreSQL SQLSTATE codes (Appendix A of the PostgreSQL manual).
 _PG_DISK_FULL = "53100"

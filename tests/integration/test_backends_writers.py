@@ -23,12 +23,12 @@ import psycopg
 import pytest
 from conftest import PG_URL, RawDB, World, is_pg, raw_count, raw_db, require_pg
 
+from provenance.audit import audit
 from provenance.errors import StatementRejected, StoreError
 from provenance.log.merkle import leaf_hash
 from provenance.log.proof import verify_inclusion
 from provenance.store import Store
 from provenance.store import store as store_module
-from provenance.store.audit import audit
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -506,7 +506,7 @@ def test_a_copy_that_fails_leaves_nothing(
 
 
 def test_verify_since_a_checkpoint_of_the_whole_store_is_clean(world: World) -> None:
-    from provenance.store.audit import Trusted
+    from provenance.audit import Trusted
 
     world.evidence("item-1")
     size = world.store.size()

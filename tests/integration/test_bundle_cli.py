@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from provenance import demo as case
+from provenance.audit import audit
 from provenance.bundle import offline_verify, standalone
 from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import verify_bundle
@@ -22,7 +23,6 @@ from provenance.errors import InputError
 from provenance.keys import KeyRing
 from provenance.log.note import format_verifier_key
 from provenance.store import Store
-from provenance.store.audit import audit
 from provenance.store.checkpoints import rotate_log_key, sign_checkpoint
 from tests.conftest import Demo, Prov, World, make_world
 

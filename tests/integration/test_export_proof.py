@@ -17,11 +17,11 @@ from conftest import Demo, World, listing
 
 from provenance import transfer
 from provenance.attachment_lines import PART_BYTES, AttachmentReader, attachment_lines
+from provenance.audit import audit
 from provenance.blobs import BlobInfo
 from provenance.errors import InputError
 from provenance.keys import KeyRing
 from provenance.store import Store
-from provenance.store.audit import audit
 from provenance.store.checkpoints import sign_checkpoint
 from provenance_cli.main import cli
 

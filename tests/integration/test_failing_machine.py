@@ -26,10 +26,10 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import PG_URL, World, make_world
 
+from provenance.audit import audit
 from provenance.errors import StoreError
 from provenance.log.note import format_verifier_key
 from provenance.store import Store
-from provenance.store.audit import audit
 from provenance.store.checkpoints import sign_checkpoint
 from provenance_cli.main import cli
 

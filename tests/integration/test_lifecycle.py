@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from conftest import ISSUED_AT, World
 
+from provenance.audit import AuditReport, audit
 from provenance.canonical import canonical_json
 from provenance.envelope import parse_envelope, sign_payload
 from provenance.errors import InputError
 from provenance.log.merkle import CompactRange, leaf_hash
 from provenance.store import DB_NAME, Receipt
-from provenance.store.audit import AuditReport, audit
 from provenance.store.logtable import node_id
 
 ITEM = "item-1"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import World, is_pg, raw_db
 
+from provenance.audit import audit
 from provenance.errors import InputError, StoreError
 from provenance.store import DB_NAME, Store
-from provenance.store.audit import audit
 
 BACKENDS = ("sqlite", "postgres")
 

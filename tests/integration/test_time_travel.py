@@ -18,6 +18,7 @@ import pytest
 from click.testing import Result
 from conftest import ISSUED_AT, ORG, Demo, Prov, World, drop_schema, pg_schema_url, raw_db
 
+from provenance.audit import audit
 from provenance.authoring import init_store
 from provenance.demo import CENTRAL_FINDING, MEETING_DAY
 from provenance.errors import InputError, StoreError
@@ -25,7 +26,6 @@ from provenance.keys import KeyRing
 from provenance.projections.dispute import dispute
 from provenance.projections.subjects import State, apply
 from provenance.store import Store
-from provenance.store.audit import audit
 from provenance.store.tables import Tx
 
 BACKENDS = ("sqlite", "postgres")

@@ -22,12 +22,12 @@ from click.testing import CliRunner, Result
 from conftest import Demo, db_path, listing, raw_count
 
 from provenance import demo as demo_case
+from provenance.audit import audit
 from provenance.authoring import init_store, sign_statement
 from provenance.envelope import MAX_ENVELOPE_BYTES, parse_envelope
 from provenance.errors import StatementRejected
 from provenance.keys import KeyRing
 from provenance.store import Store
-from provenance.store.audit import audit
 from provenance.transfer import (
     MAX_LINE_BYTES,
     create_from_export,

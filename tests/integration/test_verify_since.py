@@ -11,11 +11,11 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 from conftest import Demo, raw_db
 
+from provenance.audit import Trusted, audit
 from provenance.authoring import sign_statement
 from provenance.keys import KeyRing
 from provenance.model import bodies
 from provenance.store import Store
-from provenance.store.audit import Trusted, audit
 from provenance.store.checkpoints import sign_checkpoint
 from provenance_cli.main import cli
 
@@ -134,3 +134,45 @@ def test_library_since_equals_full_audit_on_a_clean_store(demo: Demo, new_store:
     assert incremental.ok and full.ok
     assert incremental.statements == 1
     assert full.statements == size + 1
+
+
+def _sign_as(
+    demo: Demo, store_dir: Path | str, signer: str, kind: str, subject: str, body: bodies.Body
+) -> None:
+    key = KeyRing(demo.keys_dir).load(signer)
+    with Store.open(store_dir) as store:
+        store.append(sign_statement(key, kind=kind, subject=subject, author=signer, body=body))
+
+
+def test_since_after_an_ordinary_statement_on_an_existing_subject_is_ok(
+    demo: Demo, tmp_path: Path, new_store: NewStore
+) -> None:
+    """The documented restore check: a marking added to an item recorded before the
+    trusted checkpoint continues that item's history; it is not damage."""
+    store_dir = demo.copy_to(new_store("store"))
+    saved = _saved_checkpoint(demo, store_dir, tmp_path)
+    mark = bodies.MarkingObserved(text="2024", meaning="production year", value="2024")
+    _sign_as(demo, store_dir, "field-team", "evidence.marking", "item-m3", mark)
+    result = _verify(store_dir, "--since", str(saved))
+    assert result.exit_code == 0, result.output
+    assert "verified 1 statements after checkpoint size" in result.output
+
+
+def test_since_after_withdrawing_a_statement_recorded_before_the_checkpoint_is_ok(
+    demo: Demo, tmp_path: Path, new_store: NewStore
+) -> None:
+    """A retraction after the checkpoint of a marking recorded before it: the audit
+    finds the target, its author and its subject in the trusted prefix."""
+    store_dir = demo.copy_to(new_store("store"))
+    with Store.open(store_dir) as store:
+        marks = [
+            r
+            for r in store.index_range(0, store.size())
+            if r.kind == "evidence.marking" and r.subject_id == "item-m3"
+        ]
+    saved = _saved_checkpoint(demo, store_dir, tmp_path)
+    retraction = bodies.StatementRetracted(statement=marks[0].statement_id, reason="Re-read.")
+    _sign_as(demo, store_dir, "field-team", "statement.retracted", "item-m3", retraction)
+    result = _verify(store_dir, "--since", str(saved))
+    assert result.exit_code == 0, result.output
+    assert "verified 1 statements after checkpoint size" in result.output

@@ -5,7 +5,10 @@ again and again in this process, on SQLite and on PostgreSQL. Before the audit
 read everything through one snapshot, a run here and there reported "log node
 (0, n) is missing": it had read the log's nodes before a writer committed and
 the statement index after. Every run must now say OK. The loop is bounded by
-run count, never by time.
+run count, never by time. The writers pause once halfway, so that one audit at
+least is sure to see a store that is still growing, whatever the machine's
+speed; the interleaving of one write inside one snapshot is tested exactly by
+``test_the_snapshot_does_not_see_a_statement_committed_after_it_began``.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from pathlib import Path
 import pytest
 from conftest import World
 
+from provenance.audit import audit
 from provenance.errors import StoreError
 from provenance.log.note import format_verifier_key
 from provenance.store import Store
-from provenance.store.audit import audit
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -44,6 +47,10 @@ WRITER = textwrap.dedent(
     print("ready", flush=True)
     sys.stdin.readline()
     for i, line in enumerate(lines):
+        if i == len(lines) // 2:
+            # Halfway: wait, so that at least one audit surely sees a store still growing.
+            print("half", flush=True)
+            sys.stdin.readline()
         store.append(line)
         if log_key is not None and i % 50 == 49:
             sign_checkpoint(store, log_key)  # checkpoints too appear during the audits
@@ -87,17 +94,36 @@ def _writers(world: World, tmp_path: Path) -> list[subprocess.Popen[str]]:
         if p.stdout.readline().strip() != "ready":
             _, err = p.communicate(timeout=60)
             pytest.fail(f"a writer did not start: {err}")
+    _release(procs)
+    return procs
+
+
+def _release(procs: list[subprocess.Popen[str]]) -> None:
     for p in procs:
         assert p.stdin is not None
         p.stdin.write("go\n")
         p.stdin.flush()
-    return procs
+
+
+def _wait_halfway(procs: list[subprocess.Popen[str]]) -> None:
+    for p in procs:
+        assert p.stdout is not None
+        if p.stdout.readline().strip() != "half":
+            _, err = p.communicate(timeout=60)
+            pytest.fail(f"a writer stopped before halfway: {err}")
 
 
 def test_verify_while_writers_append_never_reports_damage(world: World, tmp_path: Path) -> None:
     procs = _writers(world, tmp_path)
     sizes = []
     try:
+        # Halfway through (every writer waiting): an audit of a store that will grow.
+        _wait_halfway(procs)
+        with Store.open(world.store_dir) as store:
+            report = audit(store)
+            assert report.ok, [p.describe() for p in report.problems]
+            sizes.append(report.statements)
+        _release(procs)
         for _ in range(RUNS):
             with Store.open(world.store_dir) as store:
                 report = audit(store)

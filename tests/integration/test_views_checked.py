@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import World, raw_db
 
+from provenance.audit import audit
 from provenance.bundle.export import closure, export_bundle
 from provenance.log.note import format_verifier_key
 from provenance.projections.dispute import dispute
 from provenance.store import Store
-from provenance.store.audit import audit
 from provenance.store.checkpoints import sign_checkpoint
 from provenance_cli.main import cli
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from conftest import World, raw_count
 
+from provenance.audit import audit
 from provenance.store import Store
-from provenance.store.audit import audit
 
 BACKENDS = ("sqlite", "postgres")
 

@@ -39,7 +39,7 @@ from provenance.store.logtable import node_at
 from provenance.trust import Pins
 
 if TYPE_CHECKING:
-    from provenance.store.audit import Problem, Trusted
+    from provenance.audit.report import Problem, Trusted
     from provenance.store.store import Store
 
 

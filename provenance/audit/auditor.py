@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.persistence import PersistenceError
-
 from provenance import envelope as env
+from provenance.audit.blobs import check_blobs
+from provenance.audit.log import LogAudit
+from provenance.audit.report import AuditReport, Problem, Trusted
 from provenance.errors import ProvenanceError, StatementRejected, StoreError
 from provenance.model import bodies
 from provenance.model.kinds import KINDS
@@ -43,10 +43,8 @@ from provenance.records import Recorded
 from provenance.rules import acceptance
 from provenance.rules.acceptance import ActorFact, KeyFact
 from provenance.rules.ledger import Ledger
-from provenance.store.blob_audit import check_blobs
 from provenance.store.events import TOPIC
-from provenance.store.failures import kind_of
-from provenance.store.log_audit import LogAudit
+from provenance.store.failures import PersistenceError, kind_of
 from provenance.store.tables import INDEX_COLUMNS, IndexRow
 
 if TYPE_CHECKING:
@@ -54,76 +52,11 @@ if TYPE_CHECKING:
     from provenance.trust import Pins
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the stored record, located."""
-
-    message: str
-    position: int | None = None
-    statement_id: str | None = None
-    subject: str | None = None
-    version: int | None = None
-    views: bool = False
-    """Whether the problem is in the views alone (``prov verify --rebuild-views`` repairs it)."""
-
-    def describe(self) -> str:
-        """One line naming where the problem is and what it is."""
-        where = []
-        if self.position is not None:
-            where.append(f"position {self.position}")
-        if self.statement_id:
-            where.append(f"statement {self.statement_id[:16]}")
-        if self.subject is not None:
-            where.append(f"subject {self.subject}")
-        if self.version is not None:
-            where.append(f"version {self.version}")
-        return f"{', '.join(where) or 'store'}: {self.message}"
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready form."""
-        return {
-            "position": self.position,
-            "statement_id": self.statement_id,
-            "subject": self.subject,
-            "version": self.version,
-            "message": self.message,
-        }
-
-
-@dataclass
-class AuditReport:
-    """What an audit found."""
-
-    statements: int = 0
-    subjects: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    """What could not be checked and why (not problems with the record)."""
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing is wrong."""
-        return not self.problems
-
-    @property
-    def only_views(self) -> bool:
-        """True when something is wrong, and all of it in the views (a rebuild repairs it)."""
-        return bool(self.problems) and all(p.views for p in self.problems)
-
-
 _Actor = ActorFact
 _Key = KeyFact
 
 
 KINDS_CREATING = {name: spec.creates for name, spec in KINDS.items() if spec.creates}
-
-
-@dataclass(frozen=True)
-class Trusted:
-    """A checkpoint the auditor already trusts: its size and root."""
-
-    size: int
-    root: bytes
 
 
 REBUILD = "run 'prov verify --rebuild-views'"
@@ -302,6 +235,8 @@ class _Auditor:
         self.keys: dict[str, _Key] = self.ledger.keys
         # Subject states replayed from scratch, to compare with the views.
         self.states: dict[str, State] = {}
+        # With --since: subjects whose trusted prefix has been replayed.
+        self.primed: set[str] = set()
         # Attached files named by the statements: (digest, size, where).
         self.blobs: list[tuple[str, int, dict[str, Any]]] = []
         self.subjects: dict[str, tuple[str, list[int]]] = {}  # id -> (type, versions)
@@ -459,6 +394,41 @@ class _Auditor:
                 rec.statement.payload.model_dump(), row.statement_id, row.position
             )
 
+    def _replay_trusted_prefix(self, subject: str) -> None:
+        """With --since: fold the subject's statements before the trusted size, once.
+
+        A statement after the checkpoint continues its subject's history, so
+        the fold (and the rules that ask about the subject: trace status,
+        withdrawals) needs what came before. Each earlier statement is read,
+        proved to be in the trusted tree by an inclusion proof from the
+        stored nodes, and applied; the cost grows with the subjects touched
+        after the checkpoint, not with the store.
+        """
+        if subject in self.primed:
+            return
+        self.primed.add(subject)
+        for rec in self.store.subject_records(subject, as_of=self.start - 1):
+            where = {
+                "position": rec.position,
+                "statement_id": rec.statement_id,
+                "subject": rec.subject,
+                "version": rec.version,
+            }
+            try:
+                self.log.prove_trusted(rec.position, rec.envelope.raw)
+            except ProvenanceError as e:
+                self.problem(f"cannot be proved in the trusted checkpoint: {e}", **where)
+                return
+            if not rec.statement.kind.startswith("actor."):  # those _prime applied
+                self.ledger.apply(
+                    rec.statement.payload.model_dump(), rec.statement_id, rec.position
+                )
+            try:
+                self.states[subject] = apply(self.states.get(subject), rec)
+            except Exception as e:  # a history the fold cannot follow is itself a finding
+                self.problem(f"the subject's history cannot be replayed: {e}", **where)
+                return
+
     def _earlier(self, statement_id: str, position: int) -> IndexRow | None:
         """The index row of a statement recorded before ``position``, if there is one."""
         row = self.store.index_row(statement_id)
@@ -518,6 +488,8 @@ class _Auditor:
             return
         if statement.subject != row.subject_id:
             self.problem(f"payload names subject {statement.subject}", **where)
+        if row.position >= self.start > 0:
+            self._replay_trusted_prefix(row.subject_id)
         if statement.kind != row.kind:
             self.problem(f"index says kind {row.kind}, payload says {statement.kind}", **where)
         self._check_signature(envelope, statement, where)
