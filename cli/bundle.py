@@ -14,10 +14,11 @@ from pathlib import Path
 import click
 
 from provenance.bundle.export import encode_bundle, export_bundle
-from provenance.bundle.offline_verify import BundleError, printable, verify_bundle
+from provenance.bundle.offline_verify import BundleError, verify_bundle
 from provenance.bundle.reader import bundle_dispute, read_bundle
 from provenance.projections.history import entries as history_entries
 from provenance.projections.subjects import fold
+from provenance.rules.text import printable
 from provenance.trust import parse_witness_vkey
 
 from .context import EXIT_VERIFY_FAILED, echo_json, fail, handle_errors, json_option, store_option

@@ -15,10 +15,9 @@ import click
 
 from provenance.errors import ProvenanceError, VerificationError
 from provenance.keys import KeyRing, SigningKey, default_keys_dir, is_encrypted
+from provenance.rules.text import printable
 from provenance.store import Store
 from provenance.store.location import Location, parse_location
-
-from .output import printable
 
 EXIT_OK = 0
 EXIT_VERIFY_FAILED = 1

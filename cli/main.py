@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from provenance.rules.text import printable
+
 from . import attach, bundle, log, read, record, timeline, transfer, write
 from .context import (
     EXIT_BAD_INPUT,
@@ -18,7 +20,6 @@ from .context import (
     hostile_input_message,
 )
 from .demo import demo
-from .output import printable
 from .trust import COMMANDS as TRUST_COMMANDS
 
 

@@ -1,4 +1,4 @@
-"""Every ``--out`` of ``prov``, and text that is safe to print.
+"""Every ``--out`` of ``prov``.
 
 One rule for each command that writes a file (docs/cli.md, "Output files"):
 
@@ -9,9 +9,7 @@ One rule for each command that writes a file (docs/cli.md, "Output files"):
 - the file is written beside its final name, flushed and fsynced, then
   renamed into place, so an error or a kill leaves no empty or partial file.
 
-:func:`printable` escapes what would let hostile text take over a terminal
-or break a one-line message: control characters, bidirectional overrides
-and lone surrogates (which cannot even be encoded as UTF-8).
+Text that is safe to print is :func:`provenance.rules.text.printable`'s.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import secrets
 import stat
 from collections.abc import Callable, Iterator
@@ -30,27 +27,6 @@ import click
 
 STDOUT = "-"
 """The ``--out`` value that means standard output."""
-
-# C0 controls and DEL, C1 controls, the bidirectional embeddings, overrides and
-# isolates (Unicode TR #9), the line and paragraph separators, and surrogates.
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-
-
-def printable(text: str) -> str:
-    """``text`` with every control, bidi-override and surrogate character escaped.
-
-    The result is one line that a terminal shows as it is: a carriage return
-    in hostile text cannot overwrite what was printed before it, and a lone
-    surrogate cannot raise ``UnicodeEncodeError``.
-    """
-    return _UNSAFE.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class FileRefused(click.ClickException):

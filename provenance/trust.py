@@ -99,15 +99,7 @@ def parse_log_vkey(text: str, what: str = "log key") -> Verifier:
     Raises:
         InputError: naming ``what`` if it is malformed or of another type.
     """
-    if not isinstance(text, str):
-        raise InputError(f"{what} is not a string")
-    try:
-        verifier = parse_verifier_key(text)
-    except InputError as e:
-        raise InputError(f"{what}: {e}") from None
-    if verifier.key_type != ED25519:
-        raise InputError(f"{what} {text!r} is not an Ed25519 (0x01) log verifier key")
-    return verifier
+    return _typed_vkey(text, what, ED25519, "an Ed25519 (0x01) log verifier key")
 
 
 def parse_witness_vkey(text: str, what: str = "witness key") -> Verifier:
@@ -116,14 +108,18 @@ def parse_witness_vkey(text: str, what: str = "witness key") -> Verifier:
     Raises:
         InputError: naming ``what`` if it is malformed or of another type.
     """
+    return _typed_vkey(text, what, COSIGNATURE_V1, "a cosignature/v1 (0x04) witness key")
+
+
+def _typed_vkey(text: object, what: str, key_type: int, wanted: str) -> Verifier:
     if not isinstance(text, str):
         raise InputError(f"{what} is not a string")
     try:
         verifier = parse_verifier_key(text)
     except InputError as e:
         raise InputError(f"{what}: {e}") from None
-    if verifier.key_type != COSIGNATURE_V1:
-        raise InputError(f"{what} {text!r} is not a cosignature/v1 (0x04) witness key")
+    if verifier.key_type != key_type:
+        raise InputError(f"{what} {text!r} is not {wanted}")
     return verifier
 
 

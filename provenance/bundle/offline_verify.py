@@ -46,6 +46,7 @@ from provenance.log.proof import verify_consistency, verify_inclusion
 from provenance.rules import acceptance, strict_json
 from provenance.rules.ledger import Ledger
 from provenance.rules.payload import check_payload
+from provenance.rules.text import printable
 
 FORMAT = "prov-bundle/v1"
 PAYLOAD_TYPE = "application/vnd.prov.statement.v1+json"
@@ -547,18 +548,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     )
     return 0
-
-
-def printable(text: str) -> str:
-    """One line, whatever a hostile bundle put in it: controls and surrogates escaped.
-
-    Every character that is not printable (C0 and C1 controls, line and
-    paragraph separators, bidi formatting, lone surrogates) is shown as its
-    Python escape, so a bundle cannot rewrite the terminal line that says OK.
-    """
-    # str.isprintable is False for categories Cc, Cf, Cs, Zl, Zp... (and so
-    # for controls, bidi formatting and surrogates), True for the space.
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 if __name__ == "__main__":

@@ -60,3 +60,28 @@ def text_flaw(value: str, *, multiline: bool = False) -> str | None:
     if 0xD800 <= code <= 0xDFFF:
         return f"contains a lone surrogate U+{code:04X}"
     return f"contains a bidirectional formatting character U+{code:04X}"
+
+
+# What a terminal would obey rather than show: C0 controls and DEL, C1
+# controls, the bidirectional marks, embeddings, overrides and isolates
+# (Unicode TR #9), the line and paragraph separators, and surrogates.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` with every control, bidi and surrogate character escaped, on one line.
+
+    Hostile text printed through it cannot overwrite what was printed before
+    it (a carriage return), reorder it (a bidi override) or make printing
+    fail (a lone surrogate raises ``UnicodeEncodeError``). Used by every
+    place that prints bytes someone else wrote: the CLI's messages and both
+    bundle verifiers.
+    """
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

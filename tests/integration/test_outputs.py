@@ -19,9 +19,10 @@ from conftest import Demo, Prov
 
 from provenance.keys import KeyRing
 from provenance.log.note import format_verifier_key
+from provenance.rules.text import printable
 from provenance.store import Store
 from provenance.store.checkpoints import sign_checkpoint
-from provenance_cli.output import FileRefused, printable, write_output
+from provenance_cli.output import FileRefused, write_output
 
 PROV = Path(sys.executable).parent / "prov"
 

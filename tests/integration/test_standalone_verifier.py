@@ -197,10 +197,10 @@ def test_a_malformed_key_transition_is_a_failure(step: Any, words: str) -> None:
 
 
 def test_printable_escapes_what_a_terminal_would_obey() -> None:
-    from provenance.bundle.offline_verify import printable
+    from provenance.rules.text import printable
 
     assert printable("ok é ✓") == "ok é ✓"
-    assert printable("a\rb\x1b[2K\u202e\x85") == "a\\rb\\x1b[2K\\u202e\\x85"
+    assert printable("a\rb\x1b[2K\u202e\x85") == "a\\x0db\\x1b[2K\\u202e\\x85"
     assert printable("\ud800\udfff") == "\\ud800\\udfff"
 
 
