@@ -32,6 +32,7 @@ from provenance.log.note import (
     key_id,
     open_note,
     parse_note,
+    parse_signature_line,
     parse_signer_key,
     parse_verifier_key,
     sign_note,
@@ -388,3 +389,15 @@ def test_the_key_name_ends_at_the_first_space() -> None:
     note = f"{TEXT}\n{SIGNATURE_PREFIX}{A.name} extra {sig64}\n"
     with raises_exactly(NoteError, f"signature line 1 {NOT_BASE64}"):
         parse_note(note)
+
+
+def test_a_recorded_signature_line_is_parsed_alone_and_whole() -> None:
+    """``parse_signature_line`` (for cosignature rows kept apart from their note)."""
+    good = signature_line(TEXT, A.name, SEED_A)
+    sig = parse_signature_line(good)
+    assert (sig.name, sig.key_id) == (A.name, A.key_id)
+    assert parse_signature_line(good.rstrip("\n")) == sig
+    with raises_exactly(NoteError, "a signature line is one line"):
+        parse_signature_line(good.rstrip("\n") + "\n" + good)
+    with raises_exactly(NoteError, "signature line is malformed"):
+        parse_signature_line("- " + good[2:])
