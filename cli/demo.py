@@ -26,7 +26,7 @@ from provenance.log.note import (
 )
 from provenance.projections.custody import custody_chain
 from provenance.projections.dispute import dispute as dispute_view
-from provenance.store.checkpoints import add_cosignature, sign_checkpoint
+from provenance.store.checkpoints import add_cosignature, set_witness_policy, sign_checkpoint
 from provenance.store.location import SCHEMES, parse_location
 
 from .context import fail, handle_errors
@@ -234,6 +234,9 @@ def demo(directory: str) -> None:
     text, _ = parse_note(checkpoint.note)
     line = cosign(text, WITNESS, witness_key.private_key, WITNESSED_AT)
     add_cosignature(store, checkpoint, parse_verifier_key(witness_vkey), line)
+    # The organisation names the witness it relies on: verify then checks its
+    # cosignatures, bundles carry them, and 'prov trust export' pins them.
+    set_witness_policy(store, [parse_verifier_key(witness_vkey)], 1)
     (proofs / "witness.vkey").write_text(witness_vkey + "\n")
     click.echo(f"  The witness {WITNESS} cosigned that checkpoint: {proofs / 'witness.vkey'}")
     click.echo(
@@ -252,8 +255,7 @@ def demo(directory: str) -> None:
 
     _section("A bundle for the dispute: one file, checked with only the log's public key")
     bundle_file = proofs / "finding.bundle.json"
-    witness = parse_verifier_key(witness_vkey)
-    bundle = export_bundle(store, case.CENTRAL_FINDING, witnesses=[witness])
+    bundle = export_bundle(store, case.CENTRAL_FINDING)  # with the policy's cosignatures
     write_output(encode_bundle(bundle), bundle_file, force=True)
     store.close()
     # From here on, only the file and the log's verifier key: no store.

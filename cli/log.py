@@ -25,7 +25,6 @@ import click
 from provenance.errors import (
     InputError,
     NoteError,
-    StoreError,
     VerificationError,
 )
 from provenance.log.checkpoint import (
@@ -48,7 +47,6 @@ from provenance.log.note import (
     parse_verifier_key,
 )
 from provenance.log.proof import verify_consistency, verify_inclusion
-from provenance.rules import strict_json
 from provenance.store import Store
 from provenance.store.checkpoints import (
     StoredCheckpoint,
@@ -58,6 +56,7 @@ from provenance.store.checkpoints import (
     log_identity,
     log_vkey,
     rotate_log_key,
+    set_witness_policy,
     sign_checkpoint,
     verified_cosignatures,
     witness_policy,
@@ -91,9 +90,6 @@ CONSISTENCY_HEADER = "prov-consistency/v1"
 
 WITNESS_STATE = "witness-state.json"
 """A witness's state file name, in its keys directory unless ``--state`` says otherwise."""
-
-POLICY_KEY = "witness_policy"
-"""The ``prov_meta`` key holding the witness policy (JSON)."""
 
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 
@@ -222,18 +218,8 @@ class Policy:
 
 def read_policy(store: Store) -> Policy | None:
     """The store's witness policy, or None if none was set."""
-    raw = store.meta.get(POLICY_KEY)
-    if raw is None:
-        return None
-    try:
-        obj = strict_json.loads(raw, "the witness policy")  # the store may be hostile
-        witnesses = tuple(parse_verifier_key(v) for v in obj["witnesses"])
-        quorum = obj["quorum"]
-        if not isinstance(quorum, int) or not 1 <= quorum <= len(witnesses):
-            raise ValueError(f"quorum {quorum!r} is out of range")
-    except (ValueError, KeyError, TypeError, InputError) as e:
-        raise StoreError(f"the stored witness policy is malformed ({e}): set it again") from e
-    return Policy(witnesses, quorum)
+    found = witness_policy(store)  # parsed strictly: the store may be hostile
+    return None if found is None else Policy(*found)
 
 
 def _cosigned_by(cp: StoredCheckpoint, log: Verifier, policy: Policy) -> list[str]:
@@ -466,13 +452,8 @@ def log_policy(
             if quorum is None:
                 fail("--quorum is required with --witness")
             witnesses, k = _witnesses(witness_vkeys, quorum)
-            policy = Policy(tuple(witnesses), k)
-            with store.transaction(commit=True) as tx:
-                tx.run(
-                    "INSERT INTO prov_meta VALUES (?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (POLICY_KEY, json.dumps(policy.to_json())),
-                )
+            set_witness_policy(store, witnesses, k)
+            policy = read_policy(store)
     if as_json:
         echo_json(None if policy is None else policy.to_json())
     elif policy is None:

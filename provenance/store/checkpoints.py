@@ -8,6 +8,7 @@ a size (they must then share a root, which ``prov verify`` checks).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +75,22 @@ def witness_policy(store: Store) -> tuple[tuple[Verifier, ...], int] | None:
         return witness_set(keys, obj.get("quorum"))
     except InputError as e:
         raise StoreError(f"the stored witness policy is malformed ({e}): set it again") from e
+
+
+def set_witness_policy(store: Store, witnesses: list[Verifier], quorum: int | None) -> None:
+    """Store the witness policy (replacing any earlier one): a checkpoint is trusted
+    once ``quorum`` of the distinct ``witnesses`` (default: all) cosigned it.
+
+    Raises:
+        InputError: a witness key of the wrong type, one key under two names, or a
+            quorum out of range.
+    """
+    from provenance.trust import parse_witness_vkey, witness_set
+
+    for w in witnesses:
+        parse_witness_vkey(w.vkey)
+    keys, k = witness_set(witnesses, quorum)
+    store.set_meta(POLICY_KEY, json.dumps({"witnesses": [w.vkey for w in keys], "quorum": k}))
 
 
 def log_vkey(origin: str, key: SigningKey) -> str:

@@ -806,6 +806,16 @@ class Store:
             tx.run("INSERT INTO prov_meta VALUES ('log_vkey', ?)", (vkey,))
         self.meta = self._read_meta()
 
+    def set_meta(self, key: str, value: str) -> None:
+        """Set one of the store's settings (replacing it), and re-read them all."""
+        with self.transaction(commit=True) as tx:
+            tx.run(
+                "INSERT INTO prov_meta VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        self.meta = self._read_meta()
+
     # -- writing -------------------------------------------------------------
 
     def append(self, raw: bytes) -> Receipt:
