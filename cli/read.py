@@ -17,6 +17,7 @@ from provenance.ids import is_subject_id
 from provenance.log.checkpoint import open_checkpoint
 from provenance.log.note import MAX_NOTE_SIZE, is_valid_key_name
 from provenance.projections.history import entries as history_entries
+from provenance.rules import strict_json
 from provenance.store import Store
 from provenance.store.checkpoints import log_identity, witness_policy
 from provenance.store.location import Location
@@ -220,7 +221,7 @@ def show(ident: str, as_of: str | None, store_dir: Location, as_json: bool) -> N
             fail(f"statement {sid[:12]} was recorded at position {rec.position}, after {position}")
         shown = history_entries(store.subject_records(rec.subject, as_of=position))
         row = next(e for e in shown if e["statement_id"] == sid)
-        payload = json.loads(rec.envelope.payload)
+        payload = strict_json.loads(rec.envelope.payload, "the stored payload")
         if as_json:
             echo_json({**row, "payload": payload, "envelope": rec.envelope.raw.decode()})
             return

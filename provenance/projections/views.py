@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from provenance.errors import StoreError
+from provenance.errors import InputError, StoreError
 from provenance.model import bodies
 from provenance.projections.subjects import State, apply, fold
 from provenance.records import Recorded
+from provenance.rules import strict_json
 from provenance.store.failures import IntegrityError, PersistenceError, kind_of, unavailable
 from provenance.store.store import Store
 from provenance.store.tables import Tx, ddl
@@ -374,7 +375,7 @@ class Views:
         for rec in records:
             if rec.subject not in states:
                 row = tx.one("SELECT state FROM view_subjects WHERE subject_id = ?", (rec.subject,))
-                states[rec.subject] = json.loads(row[0]) if row else None
+                states[rec.subject] = _row_json(row[0]) if row else None
             states[rec.subject] = _fold(states[rec.subject], rec)
             self._write_history(tx, rec)
         for subject, final in states.items():
@@ -416,7 +417,7 @@ class Views:
     def subject(self, subject: str) -> State | None:
         """The current state of a subject, or None."""
         rows = self._query("SELECT state FROM view_subjects WHERE subject_id = ?", (subject,))
-        return json.loads(rows[0]["state"]) if rows else None
+        return _row_json(rows[0]["state"]) if rows else None
 
     def subjects(self, subject_type: str | None = None) -> list[State]:
         """Every subject's current state, optionally of one type, in order of creation."""
@@ -425,7 +426,7 @@ class Views:
         if subject_type is not None:
             sql += " WHERE subject_type = ?"
             params = (subject_type,)
-        states = [json.loads(r["state"]) for r in self._query(sql, params)]
+        states = [_row_json(r["state"]) for r in self._query(sql, params)]
         return sorted(states, key=lambda s: s["created"]["position"])
 
     def iter_states(self, page: int = 500) -> Any:
@@ -441,7 +442,7 @@ class Views:
             if not rows:
                 return
             for subject, state in rows:
-                yield str(subject), json.loads(state)
+                yield str(subject), _row_json(state)
             last = str(rows[-1][0])
 
     def history(self, subject: str) -> list[dict[str, Any]]:
@@ -449,7 +450,7 @@ class Views:
         rows = self._query(
             "SELECT * FROM view_history WHERE subject_id = ? ORDER BY version", (subject,)
         )
-        return [{**dict(r), "refs": json.loads(r["refs"])} for r in rows]
+        return [{**dict(r), "refs": _row_json(r["refs"])} for r in rows]
 
     def statement_row(self, statement_id: str) -> dict[str, Any] | None:
         """The history entry of one statement."""
@@ -457,7 +458,7 @@ class Views:
         if index is None:
             return None
         rows = self._query("SELECT * FROM view_history WHERE position = ?", (index.position,))
-        return {**dict(rows[0]), "refs": json.loads(rows[0]["refs"])} if rows else None
+        return {**dict(rows[0]), "refs": _row_json(rows[0]["refs"])} if rows else None
 
     def links_to(self, target: str, relation: str | None = None) -> list[dict[str, Any]]:
         """Statements that point at a subject or statement id.
@@ -509,3 +510,14 @@ def _damaged(rec: Recorded, e: Exception) -> StoreError:
         f"({rec.statement_id[:16]}, {type(e).__name__}: {e}): the record is damaged; "
         "run 'prov verify' to see how"
     )
+
+
+def _row_json(text: Any) -> Any:
+    """A JSON column of a view row, parsed strictly: whoever can write the store can
+    write the views, and a damaged row is one line pointing to the repair."""
+    try:
+        return strict_json.loads(text, "a view row")
+    except (InputError, TypeError) as e:
+        raise StoreError(
+            f"the store's views are damaged ({e}): run 'prov verify --rebuild-views'"
+        ) from None

@@ -24,6 +24,7 @@ from provenance.log.note import (
     parse_verifier_key,
     sign_note,
 )
+from provenance.rules import strict_json
 
 if TYPE_CHECKING:
     from provenance.store.store import Store
@@ -230,8 +231,12 @@ def rotate_log_key(store: Store, old: SigningKey, new: SigningKey) -> StoredChec
     if log_vkey(origin, old) != verifier.vkey:
         raise InputError(f"key {old.name} is not this log's key (the log's is {verifier.vkey})")
     new_vkey = log_vkey(origin, new)
-    history = json.loads(store.meta.get("log_vkey_history", "[]"))
-    if new_vkey == verifier.vkey or any(h["vkey"] == new_vkey for h in history):
+    try:
+        history = strict_json.loads(store.meta.get("log_vkey_history", "[]"), "key history")
+        earlier = {h["vkey"] for h in history}
+    except (InputError, KeyError, TypeError) as e:  # the store may be hostile
+        raise StoreError(f"the store's log key history is malformed ({e})") from None
+    if new_vkey == verifier.vkey or new_vkey in earlier:
         raise InputError(f"key {new.name} is, or was, this log's key already")
     with store.transaction(commit=True) as tx:
         row = tx.one("SELECT MAX(position) FROM statement_index")

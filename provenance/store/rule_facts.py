@@ -8,9 +8,8 @@ before it.
 
 from __future__ import annotations
 
-import json
-
 from provenance.envelope import parse_envelope
+from provenance.rules import strict_json
 from provenance.rules.acceptance import (
     KIND_RULES,
     WITHDRAWALS,
@@ -78,7 +77,8 @@ class TableFacts:
         )
         if found is None:
             return None
-        author = json.loads(parse_envelope(bytes(found[0])).payload).get("author")
+        payload = strict_json.loads(parse_envelope(bytes(found[0])).payload, "a stored payload")
+        author = payload.get("author") if isinstance(payload, dict) else None
         return author if isinstance(author, str) else None
 
     def actor(self, actor_id: str) -> ActorFact | None:

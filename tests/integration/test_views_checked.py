@@ -117,6 +117,25 @@ def test_a_tampered_view_subjects_row_fails_verify(world: World) -> None:
     _verify_fails_naming(world, "view_subjects", "finding-1")
 
 
+@pytest.mark.parametrize(
+    "state",
+    ["[" * 5000 + "]" * 5000, '{"type": "finding", "type": "evidence"}', "not json"],
+    ids=["deep", "duplicate-member", "not-json"],
+)
+def test_a_hostile_view_subjects_state_is_a_failure_and_one_line(world: World, state: str) -> None:
+    """A state column no replay could have written: verify names the table, and a
+    command that reads the views (prov list) says in one line that they are damaged."""
+    _case(world)
+    with raw_db(world.store_dir) as db:
+        db.execute("UPDATE view_subjects SET state = ? WHERE subject_id = 'finding-1'", (state,))
+    _verify_fails_naming(world, "view_subjects", "finding-1")
+    shown = _run(world, "list")
+    assert shown.exit_code == 2, shown.output
+    lines = [line for line in shown.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "views are damaged" in lines[0], shown.output
+    assert "--rebuild-views" in lines[0]
+
+
 def _move_tracking(world: World, delta: int) -> None:
     with raw_db(world.store_dir) as db:
         position, nid = db.execute("SELECT position, notification_id FROM view_tracking").fetchone()
