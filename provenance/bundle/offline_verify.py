@@ -257,6 +257,13 @@ def _check_checkpoint(
     if cp.origin != vkey.name:
         report.failures.append(f"checkpoint is for log {cp.origin!r}, not {vkey.name!r}")
         return None
+    if bundle["log"].get("origin") != cp.origin:
+        report.failures.append(f"the bundle's log.origin is not the checkpoint's {cp.origin!r}")
+    if bundle["as_of"]["position"] >= cp.size:
+        report.failures.append(
+            f"as_of position {bundle['as_of']['position']} is not below the checkpoint's "
+            f"size {cp.size}"
+        )
     key = _trusted_key(bundle, vkey, report, cp.size, cp.root_hash)
     report.log_key = key.vkey
     if not _signed_by(note, key):

@@ -73,8 +73,37 @@ def test_a_missing_file_or_a_non_bundle_exits_2_with_one_error_line(
     assert err.startswith("error: not a bundle") and err.count("\n") == 1
 
 
-def test_a_quorum_above_the_witnesses_given_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_quorum_above_the_witnesses_given_is_bad_input(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     args = (str(GOLDEN), "--vkey", LOG["log_vkey"], "--witness", LOG["witness_vkey"])
     code, out, err = _run(capsys, *args, "--quorum", "2")
     assert (code, out) == (2, "")
     assert err == "error: --quorum must be between 0 and 1 (distinct witness keys)\n"
+
+
+@pytest.mark.parametrize(
+    ("change", "failure"),
+    [
+        (
+            lambda b: b["log"].update(origin="example.invalid/another-log"),
+            "the bundle's log.origin is not the checkpoint's 'example.invalid/prov-golden-log'",
+        ),
+        (
+            lambda b: b["as_of"].update(position=4),
+            "as_of position 4 is not below the checkpoint's size 4",
+        ),
+    ],
+    ids=["log-origin", "as-of-beyond-checkpoint"],
+)
+def test_the_bundles_own_claims_about_its_log_are_checked(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, change: Any, failure: str
+) -> None:
+    """bundle.md 5.1: the unsigned members may not contradict the signed checkpoint."""
+    bundle = json.loads(GOLDEN.read_text())
+    change(bundle)
+    path = tmp_path / "changed.json"
+    path.write_text(json.dumps(bundle))
+    code, out, _ = _run(capsys, str(path), "--vkey", LOG["log_vkey"])
+    assert code == 1
+    assert f"FAILED: {failure}\n" in out
