@@ -136,7 +136,125 @@ def generate() -> str:
     return _HEADER + text + "\n" + _FOOTER
 
 
+SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "spec" / "kinds.md"
+
+_SPEC_HEADER = """# Statement kinds: the shape of every body
+
+Normative, and generated from the same declarations as
+`provenance/rules/kinds_table.py` (`python -m provenance.model.table`; a test
+fails when this file is stale). `statements.md` section 5 says what each kind
+means and section 9 what every verifier refuses; this file gives, for the
+payload and for each kind's body, every member a verifier must accept, and
+nothing else is accepted.
+
+How to read a shape:
+
+- Every object is closed: a member not listed is refused. A member marked
+  *required* MUST be present; any other MAY be absent, and is then omitted,
+  never `null`.
+- `string`: a JSON string. "one line" text refuses every C0 and C1 control
+  character, DEL, the bidirectional characters and lone surrogates
+  (`statements.md` section 9); "multi-line" text allows LINE FEED (U+000A)
+  besides. Lengths count Unicode code points. A pattern is matched against
+  the whole string, in ASCII (`[0-9]` means the ten ASCII digits only).
+  "calendar" means the value MUST also be a real date or time (no 30
+  February, no month 13, no hour 24, years 0001 to 9999).
+- `integer`: a JSON number without fraction or exponent, within ±(2^53 − 1)
+  and the bounds shown; `true` and `false` are not integers.
+- `boolean`: `true` or `false` only.
+- `array of X`: every element is X; "unique" means no two elements are equal.
+- `map`: a JSON object whose member names and values follow the shapes given.
+"""
+
+
+def _describe(shape: dict[str, Any]) -> str:
+    """One shape, in words (a member's row of the spec table)."""
+    kind = shape["type"]
+    if kind == "string":
+        words = ["string"]
+        if "text" in shape:
+            words.append("one line" if shape["text"] == "line" else "multi-line")
+        if "minLength" in shape or "maxLength" in shape:
+            words.append(f"{shape.get('minLength', 0)} to {shape.get('maxLength', '∞')} characters")
+        if "enum" in shape:
+            words.append("one of " + ", ".join(f"`{v}`" for v in shape["enum"]))
+        if "pattern" in shape:
+            words.append(f"pattern `{shape['pattern']}`")
+        if shape.get("calendar"):
+            words.append("calendar")
+        return ", ".join(words)
+    if kind == "integer":
+        words = ["integer"]
+        if "enum" in shape:
+            words.append("one of " + ", ".join(f"`{v}`" for v in shape["enum"]))
+        if "minimum" in shape or "maximum" in shape:
+            words.append(
+                f"{shape.get('minimum', '−(2^53 − 1)')} to {shape.get('maximum', '2^53 − 1')}"
+            )
+        return ", ".join(words)
+    if kind == "boolean":
+        return "boolean"
+    if kind == "array":
+        words = [f"array of ({_describe(shape['items'])})"]
+        if "minItems" in shape or "maxItems" in shape:
+            words.append(f"{shape.get('minItems', 0)} to {shape.get('maxItems', '∞')} elements")
+        if shape.get("uniqueItems"):
+            words.append("unique")
+        return ", ".join(words)
+    if kind == "map":
+        return f"map: names ({_describe(shape['keys'])}); values ({_describe(shape['values'])})"
+    if kind == "object":
+        return "object (its members follow)"
+    if kind == "body":
+        return "object: the kind's body, below"
+    raise ValueError(f"no description for {kind}")
+
+
+def _rows(shape: dict[str, Any], prefix: str) -> list[str]:
+    rows = []
+    required = set(shape.get("required", []))
+    for name in sorted(shape["members"]):
+        member = shape["members"][name]
+        path = f"{prefix}{name}"
+        mark = "required" if name in required else ""
+        shape_text = _describe(member).replace("|", "\\|")  # a pattern's | in a table cell
+        rows.append(f"| `{path}` | {shape_text} | {mark} |")
+        if member["type"] == "object":
+            rows += _rows(member, f"{path}.")
+        elif member["type"] == "array" and member["items"]["type"] == "object":
+            rows += _rows(member["items"], f"{path}[].")
+    return rows
+
+
+def markdown() -> str:
+    """The exact text of ``docs/spec/kinds.md``."""
+    table = build()
+    head = "| member | shape | |\n|---|---|---|"
+    parts = [_SPEC_HEADER, "## The payload\n", head, *_rows(table["payload"], ""), ""]
+    for name, spec in table["kinds"].items():
+        if spec["creates"]:
+            what = f"creates a subject of type `{spec['creates']}`"
+        elif spec["targets"] == "any":
+            what = "targets an existing subject of any type"
+        else:
+            what = f"targets a subject of type `{spec['targets']}`"
+        extra = []
+        if spec["needs_refs"]:
+            extra.append("`refs` MUST NOT be empty")
+        if spec["admin_only"]:
+            extra.append("signed only by an actor of role `organisation` or an administrator")
+        parts += [f"## `{name}`\n", f"It {what}" + "".join(f"; {e}" for e in extra) + ".\n"]
+        if spec["body"]["members"]:
+            parts += [head, *_rows(spec["body"], "body."), ""]
+        else:
+            parts += ["Its body is the empty object `{}`.", ""]
+    return "\n".join(parts)
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else TABLE_PATH
     target.write_text(generate())
     print(target)
+    if len(sys.argv) <= 1:
+        SPEC_PATH.write_text(markdown())
+        print(SPEC_PATH)
