@@ -9,14 +9,17 @@ refusals use ``raises_exactly``: the class itself and the whole message.
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 import pytest
 
-from provenance.errors import PayloadError
+from provenance.errors import InputError, PayloadError
 from provenance.rules.dates import DATE_OR_TIME_PATTERN
 from provenance.rules.jcs import canonical_bytes
 from provenance.rules.payload import (
+    _PATTERNS,
     KIND_NAMES,
     MAX_PAYLOAD_BYTES,
     _allowed,
@@ -147,9 +150,18 @@ def test_a_pattern_is_checked_before_text_and_length() -> None:
 
 
 def test_patterns_are_compiled_once_in_ascii() -> None:
-    first = _pattern("^[0-9]+x$")
-    assert _pattern("^[0-9]+x$") is first
-    assert first.flags & __import__("re").ASCII
+    # A source never seen before, so the cache cannot answer in place of the compiler
+    # (mutmut runs each mutant in a process that already ran these tests once).
+    tag = uuid.uuid4().hex
+    source = f"^\\d+x{tag}$"
+    assert source not in _PATTERNS
+    first = _pattern(source)
+    assert first.pattern == source
+    assert first.flags & re.ASCII
+    assert first.fullmatch(f"12x{tag}") is not None
+    assert first.fullmatch(f"\u0661x{tag}") is None
+    assert _PATTERNS[source] is first
+    assert _pattern(source) is first
 
 
 def test_text_refuses_controls_and_line_feeds_unless_multiline() -> None:
@@ -502,3 +514,16 @@ def test_the_top_level_and_body_are_checked_with_their_paths() -> None:
         "is not a real date or time (day is out of range for month)",
     ):
         check_payload(canonical_bytes(_payload(body=body)))
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"a":', "payload is not valid JSON (Expecting value at line 1)"),
+        (b'{"a":1,"a":2}', "payload is not acceptable JSON: duplicate member name 'a'"),
+        (b"\xff", "payload is not UTF-8 (byte 0)"),
+    ],
+)
+def test_strict_json_flaws_are_named_as_the_payloads(raw: bytes, message: str) -> None:
+    with raises_exactly(InputError, message):
+        check_payload(raw)
