@@ -46,8 +46,15 @@ def calendar_flaw(value: str) -> str | None:
         int(part) if part is not None else None for part in match.groups()
     )
     assert year is not None  # the pattern requires it
+
+    def part(value: int | None, missing: int) -> int:
+        # Not "value or missing": month 00 and day 00 are written, and refused.
+        return missing if value is None else value
+
     try:
-        datetime(year, month or 1, day or 1, hour or 0, minute or 0, second or 0)
+        datetime(
+            year, part(month, 1), part(day, 1), part(hour, 0), part(minute, 0), part(second, 0)
+        )
     except ValueError as e:
         return f"is not a real date or time ({e})"
     return None
