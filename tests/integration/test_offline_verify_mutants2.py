@@ -1,0 +1,392 @@
+"""The standalone verifier's survivors of mutation testing, killed in-process (issue 10 §H).
+
+Each test changes one thing in a bundle that verifies (the golden bundle of
+tests/golden/, or a small store's bundle with attachments and a log-key
+transition) and checks the exact failures ``verify_bundle`` reports, or the
+exact ``BundleError`` it raises: each malformed entry, envelope, proof,
+attachment and key transition refused with its own message; attachments
+listed once, with their sizes and hashes; order, positions and receipt times.
+No zipapp is built here, so a mutated module can run these (docs/testing.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provenance.bundle import offline_verify as ov
+from provenance.bundle.export import encode_bundle, export_bundle
+from provenance.bundle.offline_verify import BundleError, verify_bundle
+from provenance.errors import InputError
+from provenance.log.checkpoint import Checkpoint
+from provenance.log.note import (
+    COSIGNATURE_V1,
+    format_verifier_key,
+    parse_note,
+    parse_verifier_key,
+    sign_note,
+    signature_line,
+)
+from provenance.rules import strict_json
+from provenance.store.checkpoints import rotate_log_key, sign_checkpoint
+from tests.conftest import make_world
+from tests.golden import generate_bundle, generate_log
+from tests.unit.exact import raises_exactly
+
+LOG: dict[str, Any] = json.loads(generate_log.VECTORS.read_text())
+GOLDEN: dict[str, Any] = json.loads((generate_bundle.HERE / "bundle-finding.json").read_text())
+VKEY: str = LOG["log_vkey"]
+WITNESS: str = LOG["witness_vkey"]
+ORIGIN = "example.org/mutants2"
+
+
+def golden() -> dict[str, Any]:
+    """A fresh copy of the golden bundle (4 statements at positions 0-3, size 4)."""
+    return copy.deepcopy(GOLDEN)
+
+
+def failures(bundle: dict[str, Any], vkey: str = VKEY, **kwargs: Any) -> list[str]:
+    return verify_bundle(json.dumps(bundle).encode(), vkey, **kwargs).failures
+
+
+def malformed(n: int, what: str) -> list[str]:
+    """Statement ``n`` (the golden bundle's last, its only statement of the subject) refused."""
+    return [
+        f"statement {n} is malformed: {what}",
+        f"the bundle holds no statement of its subject {GOLDEN['subject']}",
+    ]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A store with two attachments and a log-key transition; its bundle carries both files."""
+    world = make_world(tmp_path_factory.mktemp("mutants2"))
+    store = world.store
+    old = world.new_key("log")
+    store.configure_log(ORIGIN, format_verifier_key(ORIGIN, old.public_bytes))
+    old_vkey = store.meta["log_vkey"]
+    world.evidence("item-1")
+    digests = []
+    for n, data in enumerate([b"\x89PNG not really a photograph", b"a second file, longer"]):
+        info = store.blobs.put_bytes(data)
+        body = {"digest": info.digest, "size": info.size, "media_type": "image/png"}
+        world.put("alice", "evidence.attached", "item-1", {**body, "filename": f"f{n}.png"})
+        digests.append((info.digest, info.size))
+    world.finding("finding-1", ["item-1"])
+    world.assess("finding-1")
+    new = world.new_key("log-2")
+    transition = rotate_log_key(store, old, new)
+    world.assess("finding-1", signer="alice")
+    sign_checkpoint(store, new)
+    bundle = export_bundle(store, "finding-1", with_attachments=True)
+    out = {
+        "bundle": json.loads(encode_bundle(bundle)),
+        "old": old,
+        "new": new,
+        "old_vkey": old_vkey,
+        "new_vkey": store.meta["log_vkey"],
+        "transition": transition.note,
+        "digests": sorted(digests),
+    }
+    store.close()
+    return out
+
+
+def fresh(built: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(built["bundle"])
+
+
+# -- the untouched bundles --------------------------------------------------------------
+
+
+def test_the_golden_bundle_reports_what_it_checked() -> None:
+    report = verify_bundle(json.dumps(golden()).encode(), VKEY, [WITNESS], 1)
+    assert report.failures == []
+    assert (report.subject, report.position, report.statements) == ("finding-rapid-use", 3, 4)
+    assert (report.origin, report.size, report.log_key) == (LOG["origin"], 4, VKEY)
+    assert report.cosigners == [LOG["witness_name"]]
+    assert (report.attachments, report.attachment_files) == (0, 0)
+
+
+def test_the_built_bundle_verifies_from_either_key(built: dict[str, Any]) -> None:
+    data = json.dumps(fresh(built)).encode()
+    for vkey in (built["old_vkey"], built["new_vkey"]):
+        report = verify_bundle(data, vkey)
+        assert report.failures == []
+        assert report.log_key == built["new_vkey"]
+        assert (report.attachments, report.attachment_files) == (2, 2)
+        assert report.statements == len(built["bundle"]["statements"])
+    # A verifier key read from a file keeps its newline: it is stripped.
+    assert verify_bundle(data, built["old_vkey"] + "\n").ok
+
+
+# -- §2 the file ------------------------------------------------------------------------
+
+
+def test_the_size_limit_is_checked_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = json.dumps(golden()).encode()
+    monkeypatch.setattr(ov, "MAX_BUNDLE_BYTES", len(data))
+    assert verify_bundle(data, VKEY).ok
+    with raises_exactly(BundleError, f"not a bundle: it is over {len(data)} bytes"):
+        verify_bundle(data + b" ", VKEY)
+
+
+def test_not_json_is_not_a_bundle() -> None:
+    with pytest.raises(InputError) as info:
+        strict_json.loads(b'{"a": 1, "a": 2}', "bundle")
+    with raises_exactly(BundleError, f"not a bundle: not UTF-8 JSON ({info.value})"):
+        verify_bundle(b'{"a": 1, "a": 2}', VKEY)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"[]", b'"prov-bundle/v1"', b'{"bundle": "prov-bundle/v2"}', b"{}"],
+)
+def test_without_the_format_member_it_is_not_a_bundle(data: bytes) -> None:
+    with raises_exactly(BundleError, 'not a bundle: no member "bundle": "prov-bundle/v1"'):
+        verify_bundle(data, VKEY)
+
+
+def test_members_must_be_exactly_the_listed_ones() -> None:
+    message = f"not a bundle: members must be {sorted(ov.TOP_MEMBERS)}"
+    extra = {**golden(), "extra": 1}
+    with raises_exactly(BundleError, message):
+        verify_bundle(json.dumps(extra).encode(), VKEY)
+    short = golden()
+    del short["attachments"]
+    with raises_exactly(BundleError, message):
+        verify_bundle(json.dumps(short).encode(), VKEY)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("subject", "str"),
+        ("as_of", "dict"),
+        ("log", "dict"),
+        ("checkpoint", "str"),
+        ("key_transitions", "list"),
+        ("statements", "list"),
+        ("attachments", "list"),
+    ],
+)
+def test_each_member_has_its_json_type(name: str, kind: str) -> None:
+    bundle = golden()
+    bundle[name] = 7
+    with raises_exactly(BundleError, f"not a bundle: {name} must be a JSON {kind}"):
+        verify_bundle(json.dumps(bundle).encode(), VKEY)
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        {"position": "3", "received_at": "2024-11-18T09:00:05.000000Z"},
+        {"position": True, "received_at": "2024-11-18T09:00:05.000000Z"},
+        {"received_at": "2024-11-18T09:00:05.000000Z"},
+        {"position": 3, "received_at": 5},
+        {"position": 3},
+    ],
+)
+def test_as_of_holds_an_integer_position_and_a_time(as_of: dict[str, Any]) -> None:
+    bundle = {**golden(), "as_of": as_of}
+    message = "not a bundle: as_of must hold an integer position and a received_at"
+    with raises_exactly(BundleError, message):
+        verify_bundle(json.dumps(bundle).encode(), VKEY)
+
+
+@pytest.mark.parametrize("log", [{}, {"root_key_id": 5}])
+def test_the_root_key_id_is_a_string(log: dict[str, Any]) -> None:
+    bundle = {**golden(), "log": log}
+    with raises_exactly(BundleError, "not a bundle: log.root_key_id must be a string"):
+        verify_bundle(json.dumps(bundle).encode(), VKEY)
+
+
+# -- the keys ----------------------------------------------------------------------------
+
+
+def _key_error(text: str) -> str:
+    with pytest.raises(InputError) as info:
+        parse_verifier_key(text)
+    return str(info.value)
+
+
+def test_a_malformed_vkey_or_witness_is_named() -> None:
+    data = json.dumps(golden()).encode()
+    bad = "not even a key"
+    with raises_exactly(
+        BundleError, f"{bad!r} is not a verifier key NAME+KEYID+KEY (--vkey: {_key_error(bad)})"
+    ):
+        verify_bundle(data, bad)
+    with raises_exactly(
+        BundleError,
+        f"{bad!r} is not a verifier key NAME+KEYID+KEY (--witness: {_key_error(bad)})",
+    ):
+        verify_bundle(data, VKEY, [bad])
+
+
+def test_key_types_are_checked() -> None:
+    data = json.dumps(golden()).encode()
+    with raises_exactly(BundleError, f"--vkey {WITNESS} is not an Ed25519 log verifier key"):
+        verify_bundle(data, WITNESS)
+    with raises_exactly(BundleError, "a --witness key is not a cosignature/v1 verifier key"):
+        verify_bundle(data, VKEY, [VKEY])
+
+
+def test_one_witness_given_twice_is_one_witness() -> None:
+    data = json.dumps(golden()).encode()
+    report = verify_bundle(data, VKEY, [WITNESS, WITNESS])
+    assert report.failures == [] and report.cosigners == [LOG["witness_name"]]
+    with raises_exactly(BundleError, "--quorum must be between 0 and 1 (distinct witness keys)"):
+        verify_bundle(data, VKEY, [WITNESS, WITNESS], 2)
+    with raises_exactly(BundleError, "--quorum must be between 0 and 1 (distinct witness keys)"):
+        verify_bundle(data, VKEY, [WITNESS], -1)
+    assert verify_bundle(data, VKEY, [WITNESS], 0).ok
+
+
+def test_two_witness_keys_under_one_name_or_one_key_under_two(built: dict[str, Any]) -> None:
+    data = json.dumps(golden()).encode()
+    name = LOG["witness_name"]
+    public = parse_verifier_key(WITNESS).public_key
+    renamed = format_verifier_key("other.example/w", public, COSIGNATURE_V1)
+    with raises_exactly(
+        BundleError,
+        f"one --witness public key is given under two names, {name} and other.example/w",
+    ):
+        verify_bundle(data, VKEY, [WITNESS, renamed])
+    # Two distinct witnesses: both are counted, and a quorum of 2 needs both cosignatures.
+    third = format_verifier_key("third.example/w", built["new"].public_bytes, COSIGNATURE_V1)
+    report = verify_bundle(data, VKEY, [WITNESS, third], 2)
+    assert report.cosigners == [name]
+    assert report.failures == ["checkpoint has 1 of the 2 required witness cosignatures"]
+    assert verify_bundle(data, VKEY, [WITNESS, third], 1).ok
+
+
+# -- §5.4 statement entries, envelopes and proofs -------------------------------------------
+
+
+def test_b64_is_standard_padded_and_canonical() -> None:
+    assert ov.b64("AA==", "x") == b"\x00"
+    with raises_exactly(ov._Malformed, "x is not a string"):
+        ov.b64(b"AA==", "x")
+    with raises_exactly(ov._Malformed, "x is not base64"):
+        ov.b64("A-==", "x")
+    with raises_exactly(ov._Malformed, "x is not base64"):
+        ov.b64("AA", "x")
+    with raises_exactly(ov._Malformed, "x is not canonical base64"):
+        ov.b64("AB==", "x")
+
+
+def _statement(change: Any, n: int = 3) -> list[str]:
+    bundle = golden()
+    change(bundle["statements"][n])
+    return failures(bundle)
+
+
+def _envelope(change: Any, n: int = 3) -> list[str]:
+    def edit(st: dict[str, Any]) -> None:
+        envelope = json.loads(st["entry"])
+        change(envelope)
+        st["entry"] = json.dumps(envelope)
+
+    return _statement(edit, n)
+
+
+def test_a_statement_entry_has_exactly_its_members() -> None:
+    message = f"members must be {sorted(ov.STATEMENT_MEMBERS)}"
+    bundle = golden()
+    bundle["statements"][3] = [bundle["statements"][3]]
+    assert failures(bundle) == malformed(3, message)
+    assert _statement(lambda st: st.update(extra=1)) == malformed(3, message)
+    assert _statement(lambda st: st.pop("proof")) == malformed(3, message)
+
+
+@pytest.mark.parametrize("position", [-1, True, "1", 1.0])
+def test_a_position_is_a_non_negative_integer(position: Any) -> None:
+    found = _statement(lambda st: st.update(position=position))
+    assert found == malformed(3, "position is not a non-negative integer")
+
+
+@pytest.mark.parametrize("name", ["subject", "received_at", "proof"])
+def test_subject_time_and_proof_are_strings(name: str) -> None:
+    assert _statement(lambda st: st.update({name: 1})) == malformed(3, f"{name} is not a string")
+
+
+@pytest.mark.parametrize("version", [True, "2", 2.0])
+def test_a_version_is_an_integer(version: Any) -> None:
+    assert _statement(lambda st: st.update(version=version)) == malformed(
+        3, "version is not an integer"
+    )
+
+
+def test_an_entry_is_a_strict_json_dsse_envelope() -> None:
+    assert _statement(lambda st: st.update(entry=5)) == malformed(3, "entry is not a string")
+    with pytest.raises(InputError) as info:
+        strict_json.loads('{"a": 1, "a": 1}', "entry")
+    assert _statement(lambda st: st.update(entry='{"a": 1, "a": 1}')) == malformed(
+        3, str(info.value)
+    )
+    assert _statement(lambda st: st.update(entry="[]")) == malformed(
+        3, "entry is not a DSSE envelope"
+    )
+    assert _envelope(lambda e: e.update(extra=1)) == malformed(3, "entry is not a DSSE envelope")
+
+
+def test_a_format_1_envelope_has_one_signature() -> None:
+    message = "entry is not a format-1 statement envelope"
+    assert _envelope(lambda e: e.update(payloadType="text/plain")) == malformed(3, message)
+    assert _envelope(lambda e: e.update(signatures={})) == malformed(3, message)
+    assert _envelope(lambda e: e.update(signatures=[])) == malformed(3, message)
+    assert _envelope(lambda e: e.update(signatures=e["signatures"] * 2)) == malformed(3, message)
+
+
+def test_the_signature_has_exactly_keyid_and_sig() -> None:
+    message = "the envelope's signature must have exactly keyid and sig"
+    assert _envelope(lambda e: e.update(signatures=["x"])) == malformed(3, message)
+    assert _envelope(lambda e: e["signatures"][0].update(extra=1)) == malformed(3, message)
+    assert _envelope(lambda e: e["signatures"][0].pop("sig")) == malformed(3, message)
+
+
+@pytest.mark.parametrize(
+    "keyid", [5, "a" * 63, "a" * 65, "A" * 64, "g" * 64, " " + "a" * 63, "a" * 63 + "\n"]
+)
+def test_the_keyid_is_a_lower_case_hex_sha256(keyid: Any) -> None:
+    found = _envelope(lambda e: e["signatures"][0].update(keyid=keyid))
+    assert found == malformed(3, "the envelope's keyid is not a lower-case hex SHA-256")
+
+
+def test_payload_and_signature_are_canonical_base64() -> None:
+    assert _envelope(lambda e: e.update(payload="!")) == malformed(3, "payload is not base64")
+    assert _envelope(lambda e: e["signatures"][0].update(sig=7)) == malformed(
+        3, "signature is not a string"
+    )
+    assert _envelope(lambda e: e["signatures"][0].update(sig="AB==")) == malformed(
+        3, "signature is not canonical base64"
+    )
+
+
+def test_the_entry_subject_is_the_payloads() -> None:
+    found = _statement(lambda st: st.update(subject="someone-else"))
+    payload = json.loads(base64.b64decode(json.loads(GOLDEN["statements"][3]["entry"])["payload"]))
+    assert found == malformed(3, f"payload's subject is {payload['subject']!r}")
+
+
+def test_the_proof_is_a_tlog_proof_for_the_entrys_index_ending_in_the_checkpoint() -> None:
+    header = "c2sp.org/tlog-proof@v1"
+    wrong = malformed(3, f"proof is not a {header} for index 3")
+
+    def proof(edit: Any) -> list[str]:
+        return _statement(lambda st: st.update(proof=edit(st["proof"])))
+
+    assert proof(lambda p: p.replace(header, "c2sp.org/tlog-proof@v2", 1)) == wrong
+    assert proof(lambda p: p.replace("index 3\n", "index 2\n", 1)) == wrong
+    assert proof(lambda p: header) == wrong
+    assert proof(lambda p: p[:-1]) == malformed(3, "proof does not end with the bundle's checkpoint")
+    # An "extra" line is refused too.
+    assert proof(lambda p: p.replace("index 3\n", "index 3\nextra AAAA\n", 1))[0].startswith(
+        "statement 3 is malformed: "
+    )
