@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,16 +79,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         digests.append((info.digest, info.size))
     world.finding("finding-1", ["item-1"])
     world.assess("finding-1")
-    new = world.new_key("log-2")
-    transition = rotate_log_key(store, old, new)
+    mid = world.new_key("log-2")
+    transition = rotate_log_key(store, old, mid)
+    mid_vkey = store.meta["log_vkey"]
     world.assess("finding-1", signer="alice")
+    new = world.new_key("log-3")
+    rotate_log_key(store, mid, new)
+    world.assess("finding-1")
     sign_checkpoint(store, new)
     bundle = export_bundle(store, "finding-1", with_attachments=True)
     out = {
         "bundle": json.loads(encode_bundle(bundle)),
         "old": old,
         "new": new,
+        "mid": mid,
         "old_vkey": old_vkey,
+        "mid_vkey": mid_vkey,
         "new_vkey": store.meta["log_vkey"],
         "transition": transition.note,
         "digests": sorted(digests),
@@ -115,7 +121,7 @@ def test_the_golden_bundle_reports_what_it_checked() -> None:
 
 def test_the_built_bundle_verifies_from_either_key(built: dict[str, Any]) -> None:
     data = json.dumps(fresh(built)).encode()
-    for vkey in (built["old_vkey"], built["new_vkey"]):
+    for vkey in (built["old_vkey"], built["mid_vkey"], built["new_vkey"]):
         report = verify_bundle(data, vkey)
         assert report.failures == []
         assert report.log_key == built["new_vkey"]
@@ -385,8 +391,294 @@ def test_the_proof_is_a_tlog_proof_for_the_entrys_index_ending_in_the_checkpoint
     assert proof(lambda p: p.replace(header, "c2sp.org/tlog-proof@v2", 1)) == wrong
     assert proof(lambda p: p.replace("index 3\n", "index 2\n", 1)) == wrong
     assert proof(lambda p: header) == wrong
-    assert proof(lambda p: p[:-1]) == malformed(3, "proof does not end with the bundle's checkpoint")
+    assert proof(lambda p: p[:-1]) == malformed(
+        3, "proof does not end with the bundle's checkpoint"
+    )
     # An "extra" line is refused too.
     assert proof(lambda p: p.replace("index 3\n", "index 3\nextra AAAA\n", 1))[0].startswith(
         "statement 3 is malformed: "
     )
+
+
+# -- §5.1-5.3 checkpoint and key transitions -------------------------------------------------
+
+
+def test_a_malformed_or_foreign_checkpoint_fails() -> None:
+    bundle = {**golden(), "checkpoint": "junk"}
+    assert failures(bundle) == ["checkpoint is malformed: note text must end with a newline"]
+    public = parse_verifier_key(VKEY).public_key
+    foreign = format_verifier_key("other.example/log", public)
+    report = verify_bundle(json.dumps(golden()).encode(), foreign)
+    assert report.failures == [f"checkpoint is for log {LOG['origin']!r}, not 'other.example/log'"]
+    assert (report.origin, report.size, report.statements) == (LOG["origin"], 4, 0)
+
+
+def test_a_checkpoint_not_signed_by_the_trusted_key_fails(built: dict[str, Any]) -> None:
+    impostor = format_verifier_key(LOG["origin"], built["old"].public_bytes)
+    report = verify_bundle(json.dumps(golden()).encode(), impostor)
+    assert report.failures == [f"checkpoint is not signed by the log key {impostor}"]
+    assert report.statements == 0
+
+
+def test_a_bad_witness_line_fails_the_checkpoint(built: dict[str, Any]) -> None:
+    bundle = golden()
+    lines = bundle["checkpoint"].split("\n")
+    name = LOG["witness_name"]
+    witness_line = next(n for n, line in enumerate(lines) if line.startswith(f"— {name} "))
+    sig = base64.b64decode(lines[witness_line].split(" ")[2])
+    forged = sig[:12] + bytes(64)  # key id and timestamp kept, signature zeroed
+    lines[witness_line] = f"— {name} {base64.b64encode(forged).decode()}"
+    bundle["checkpoint"] = "\n".join(lines)
+    found = failures(bundle, witnesses=[WITNESS], quorum=0)
+    assert len(found) == 1 and found[0].startswith("checkpoint does not verify: "), found
+
+
+def _transition(built: dict[str, Any], n: int = 0) -> tuple[dict[str, Any], Checkpoint]:
+    bundle = fresh(built)
+    text, _ = parse_note(bundle["key_transitions"][n]["checkpoint"])
+    return bundle, Checkpoint.parse(text)
+
+
+def _not_signed(built: dict[str, Any]) -> str:
+    return f"checkpoint is not signed by the log key {built['old_vkey']}"
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [
+        (lambda step: 5, "members must be ['checkpoint', 'consistency']"),
+        (lambda step: {**step, "extra": 1}, "members must be ['checkpoint', 'consistency']"),
+        (
+            lambda step: {"checkpoint": step["checkpoint"]},
+            "members must be ['checkpoint', 'consistency']",
+        ),
+        (
+            lambda step: {**step, "checkpoint": 1},
+            "checkpoint must be a string and consistency a list",
+        ),
+        (
+            lambda step: {**step, "consistency": "x"},
+            "checkpoint must be a string and consistency a list",
+        ),
+        (
+            lambda step: {**step, "consistency": ["!", *step["consistency"]]},
+            "consistency hash is not base64",
+        ),
+        (lambda step: {**step, "checkpoint": "junk"}, "note text must end with a newline"),
+    ],
+)
+def test_a_malformed_key_transition_is_named(built: dict[str, Any], change: Any, what: str) -> None:
+    bundle = fresh(built)
+    bundle["key_transitions"][0] = change(bundle["key_transitions"][0])
+    assert failures(bundle, built["old_vkey"]) == [
+        f"key transition 0 is malformed: {what}",
+        _not_signed(built),
+    ]
+
+
+def test_a_transition_must_name_exactly_one_new_key(built: dict[str, Any]) -> None:
+    old, mid = built["old"], built["mid"]
+    for extensions in ((), (f"prov-log-key {built['mid_vkey']}",) * 2):
+        bundle, cp = _transition(built)
+        text = Checkpoint(ORIGIN, cp.size, cp.root_hash, extensions).to_text()
+        note = sign_note(text, ORIGIN, old.private_key) + signature_line(
+            text, ORIGIN, mid.private_key
+        )
+        bundle["key_transitions"][0]["checkpoint"] = note
+        assert failures(bundle, built["old_vkey"]) == [
+            "key transition 0 is malformed: it names no new log key",
+            _not_signed(built),
+        ]
+
+
+def test_a_transition_names_a_well_formed_key(built: dict[str, Any]) -> None:
+    bundle, cp = _transition(built)
+    text = Checkpoint(ORIGIN, cp.size, cp.root_hash, ("prov-log-key junk",)).to_text()
+    bundle["key_transitions"][0]["checkpoint"] = sign_note(text, ORIGIN, built["old"].private_key)
+    found = failures(bundle, built["old_vkey"])
+    assert found == [f"key transition 0 is malformed: {_key_error('junk')}", _not_signed(built)]
+
+
+def test_a_transition_is_signed_by_the_trusted_key_and_the_new_one(built: dict[str, Any]) -> None:
+    old, mid = built["old"], built["mid"]
+    bundle, cp = _transition(built)
+    text = cp.to_text()
+    what = f"key transition 0 (size {cp.size})"
+    bundle["key_transitions"][0]["checkpoint"] = sign_note(text, ORIGIN, mid.private_key)
+    assert failures(bundle, built["old_vkey"]) == [
+        f"{what} is not signed by the trusted key {built['old_vkey']}",
+        _not_signed(built),
+    ]
+    bundle["key_transitions"][0]["checkpoint"] = sign_note(text, ORIGIN, old.private_key)
+    assert failures(bundle, built["old_vkey"]) == [
+        f"{what} is not signed by the new key it names",
+        _not_signed(built),
+    ]
+    # A verifier holding the middle key starts after the step that handed over to it.
+    assert failures(bundle, built["mid_vkey"]) == []
+    assert failures(bundle, built["new_vkey"]) == []
+
+
+def test_a_transition_for_another_origin_is_not_consistent(built: dict[str, Any]) -> None:
+    old, mid = built["old"], built["mid"]
+    bundle, cp = _transition(built)
+    text = Checkpoint("other.example/log", cp.size, cp.root_hash, cp.extensions).to_text()
+    note = sign_note(text, ORIGIN, old.private_key) + signature_line(text, ORIGIN, mid.private_key)
+    bundle["key_transitions"][0]["checkpoint"] = note
+    assert failures(bundle, built["old_vkey"]) == [
+        f"key transition 0 (size {cp.size}) is not consistent with the checkpoint",
+        _not_signed(built),
+    ]
+
+
+def test_the_second_transition_is_checked_from_the_middle_key(built: dict[str, Any]) -> None:
+    bundle, cp = _transition(built, 1)
+    text = cp.to_text()
+    bundle["key_transitions"][1]["checkpoint"] = sign_note(text, ORIGIN, built["new"].private_key)
+    expected = [
+        f"key transition 1 (size {cp.size}) is not signed by the trusted key {built['mid_vkey']}",
+        f"checkpoint is not signed by the log key {built['mid_vkey']}",
+    ]
+    assert failures(bundle, built["old_vkey"]) == expected
+    assert failures(bundle, built["mid_vkey"]) == expected
+    assert failures(bundle, built["new_vkey"]) == []
+
+
+# -- §5.4-5.7 order, positions, times, versions -------------------------------------------
+
+
+def _label(n: int) -> str:
+    st = GOLDEN["statements"][n]
+    payload = base64.b64decode(json.loads(st["entry"])["payload"])
+    kind = json.loads(payload)["kind"]
+    sid = hashlib.sha256(payload).hexdigest()[:12]
+    return f"statement at position {st['position']} ({sid}): {kind} on {st['subject']}: "
+
+
+def test_positions_must_increase() -> None:
+    bundle = golden()
+    bundle["statements"].append(copy.deepcopy(bundle["statements"][3]))
+    at3 = _label(3)
+    assert failures(bundle) == [
+        f"{at3}is out of order: positions must increase (previous 3)",
+        f"{at3}is version 1 of finding-rapid-use, expected version 2",
+        f"{at3}the same statement is already at position 3",
+    ]
+    bundle = golden()
+    bundle["statements"][2], bundle["statements"][3] = (
+        bundle["statements"][3],
+        bundle["statements"][2],
+    )
+    found = failures(bundle)
+    assert found[1:] == [
+        f"{_label(2)}is out of order: positions must increase (previous 3)",
+        f"{_label(2)}received_at 2024-09-02T10:00:05.000000Z is out of order",
+    ]
+
+
+def test_a_position_beyond_the_as_of_position_fails() -> None:
+    bundle = golden()
+    bundle["as_of"]["position"] = 2
+    assert failures(bundle) == [
+        f"{_label(3)}is beyond the bundle's as-of position or the checkpoint"
+    ]
+
+
+def test_a_position_beyond_the_checkpoint_fails() -> None:
+    bundle = golden()
+    st = bundle["statements"][3]
+    bundle["as_of"]["position"] = 4
+    st["position"] = 4
+    st["proof"] = st["proof"].replace("index 3\n", "index 4\n", 1)
+    found = failures(bundle)
+    label = _label(3).replace("position 3", "position 4")
+    assert found[:2] == [
+        f"{label}is beyond the bundle's as-of position or the checkpoint",
+        f"{label}inclusion proof does not lead to the checkpoint's root",
+    ]
+
+
+def test_receipt_times_never_go_back_nor_pass_the_as_of_time() -> None:
+    bundle = golden()
+    bundle["statements"][3]["received_at"] = bundle["statements"][2]["received_at"]
+    assert failures(bundle) == []  # the same time twice is in order
+    bundle["statements"][3]["received_at"] = "2000-01-01"
+    assert failures(bundle) == [f"{_label(3)}received_at 2000-01-01 is out of order"]
+    bundle = golden()
+    bundle["as_of"]["received_at"] = bundle["statements"][2]["received_at"]
+    assert failures(bundle) == [
+        f"{_label(3)}received_at 2024-11-18T09:00:05.000000Z is out of order"
+    ]
+
+
+def test_each_record_counts_its_versions_from_one() -> None:
+    bundle = golden()
+    bundle["statements"][3]["version"] = 2
+    assert failures(bundle) == [f"{_label(3)}is version 2 of finding-rapid-use, expected version 1"]
+    bundle = golden()
+    bundle["statements"][2]["version"] = 0
+    assert failures(bundle) == [f"{_label(2)}is version 0 of item-m3, expected version 1"]
+
+
+def test_the_bundle_holds_position_0_and_its_subject() -> None:
+    bundle = golden()
+    del bundle["statements"][0]
+    found = failures(bundle)
+    assert found[-1] == "the bundle lacks position 0, the organisation's registration"
+    assert len(found) == 2
+    bundle = {**golden(), "subject": "nothing"}
+    report = verify_bundle(json.dumps(bundle).encode(), VKEY)
+    assert report.failures == ["the bundle holds no statement of its subject nothing"]
+    assert report.statements == 4
+
+
+# -- §5.8 attachments ----------------------------------------------------------------------
+
+
+def _attachment_failures(built: dict[str, Any], change: Any) -> list[str]:
+    bundle = fresh(built)
+    change(bundle["attachments"])
+    return failures(bundle, built["old_vkey"])
+
+
+def test_each_attachment_is_one_the_statements_attach(built: dict[str, Any]) -> None:
+    first = built["digests"][0][0][:12]
+    not_one = "attachment 0 is not one the bundle's statements attach"
+    missing = f"attachment {first} is named but not in the bundle"
+
+    def put(value: Any) -> Any:
+        return lambda items: items.__setitem__(0, value)
+
+    assert _attachment_failures(built, put(5)) == [not_one, missing]
+    assert _attachment_failures(built, lambda a: a[0].update(digest=5)) == [not_one, missing]
+    assert _attachment_failures(built, lambda a: a[0].update(digest="0" * 64)) == [not_one, missing]
+    assert _attachment_failures(built, lambda a: a[0].update(size=a[0]["size"] + 1)) == [
+        not_one,
+        missing,
+    ]
+    assert _attachment_failures(built, lambda a: a[0].pop("size")) == [not_one, missing]
+    twice = _attachment_failures(built, lambda a: a.append(copy.deepcopy(a[0])))
+    assert twice == ["attachment 2 is not one the bundle's statements attach"]
+    assert _attachment_failures(built, lambda a: a.clear()) == [
+        f"attachment {d[:12]} is named but not in the bundle" for d, _ in built["digests"]
+    ]
+
+
+def test_attachment_contents_are_base64_of_the_hashed_bytes(built: dict[str, Any]) -> None:
+    first = built["digests"][0][0][:12]
+    bundle = fresh(built)
+    del bundle["attachments"][0]["content"]
+    report = verify_bundle(json.dumps(bundle).encode(), built["old_vkey"])
+    assert report.failures == [] and (report.attachments, report.attachment_files) == (2, 1)
+    found = _attachment_failures(built, lambda a: a[0].update(content="!"))
+    assert found == [f"attachment {first}: content is not base64"]
+
+    def swap(items: list[dict[str, Any]]) -> None:
+        content = items[0]["content"]
+        items[0]["content"] = ("B" if content[0] == "A" else "A") + content[1:]
+
+    report_bundle = fresh(built)
+    swap(report_bundle["attachments"])
+    report = verify_bundle(json.dumps(report_bundle).encode(), built["old_vkey"])
+    assert report.failures == [f"attachment {first}: content does not match its hash"]
+    assert (report.attachments, report.attachment_files) == (2, 1)
