@@ -15,6 +15,7 @@ import base64
 import copy
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -682,3 +683,40 @@ def test_attachment_contents_are_base64_of_the_hashed_bytes(built: dict[str, Any
     report = verify_bundle(json.dumps(report_bundle).encode(), built["old_vkey"])
     assert report.failures == [f"attachment {first}: content does not match its hash"]
     assert (report.attachments, report.attachment_files) == (2, 1)
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def test_the_help_names_the_command_and_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        ov.main(["--help"])
+    assert info.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.startswith("usage: offline_verify [-h] --vkey VKEY [--witness WITNESS]")
+    for text in (
+        "Verify a provenance bundle offline (bundle.md §5).",
+        "bundle the bundle file",
+        "--vkey VKEY the log's verifier key",
+        "--witness WITNESS a witness's key",
+        "--quorum QUORUM cosignatures required (default: all)",
+    ):
+        assert text in out, text
+
+
+def test_the_vkey_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    path = generate_bundle.HERE / "bundle-finding.json"
+    with pytest.raises(SystemExit) as info:
+        ov.main([str(path)])
+    assert info.value.code == 2
+    assert "the following arguments are required: --vkey" in capsys.readouterr().err
+
+
+def test_a_file_of_other_bytes_is_not_a_bundle(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes(b'{"bundle": "\xff"}')
+    assert ov.main([str(path), "--vkey", VKEY]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: not a bundle: not UTF-8 JSON (")
