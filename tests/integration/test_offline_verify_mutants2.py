@@ -593,7 +593,8 @@ def test_a_position_beyond_the_checkpoint_fails() -> None:
     st["proof"] = st["proof"].replace("index 3\n", "index 4\n", 1)
     found = failures(bundle)
     label = _label(3).replace("position 3", "position 4")
-    assert found[:2] == [
+    assert found[:3] == [
+        "as_of position 4 is not below the checkpoint's size 4",
         f"{label}is beyond the bundle's as-of position or the checkpoint",
         f"{label}inclusion proof does not lead to the checkpoint's root",
     ]
