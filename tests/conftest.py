@@ -8,13 +8,15 @@ envelope (Ed25519 is deterministic), which is what duplicate tests rely on.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,10 @@ from provenance import demo as demo_case
 from provenance.authoring import init_store, sign_statement
 from provenance.errors import StatementRejected
 from provenance.keys import KeyRing, SigningKey
+from provenance.log.merkle import CompactRange, leaf_hash
 from provenance.model import bodies
 from provenance.store import DB_NAME, Receipt, Store
+from provenance.store.logtable import node_id
 from provenance_cli.main import cli
 
 ORG = "org"
@@ -445,3 +449,43 @@ def prov(tmp_path: Path) -> Prov:
     """`prov` with keys in tmp_path/keys; the store, when there is one, is tmp_path/store
     (the same directories the ``world`` fixture uses)."""
     return Prov(tmp_path / "keys", tmp_path / "store")
+
+
+def force_into_sqlite(store_dir: Path, raw: bytes) -> int:
+    """Insert a statement behind the store's back into an SQLite store, as a thorough
+    forger would: event row, index row and the Merkle log's nodes; its position."""
+    envelope = json.loads(raw)
+    payload = json.loads(base64.b64decode(envelope["payload"]))
+    sid = hashlib.sha256(base64.b64decode(envelope["payload"])).hexdigest()
+    subject = payload["subject"]
+    with closing(sqlite3.connect(store_dir / DB_NAME)) as con:
+        (version,) = con.execute(
+            "SELECT COALESCE(MAX(originator_version), 0) + 1 FROM stored_events "
+            "WHERE originator_id = ?",
+            (subject,),
+        ).fetchone()
+        cur = con.execute(
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, ?, ?)",
+            (subject, version, "provenance.store.events:StatementRecorded", raw),
+        )
+        position, received_at = con.execute(
+            "SELECT position + 1, received_at FROM statement_index ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+        con.execute(
+            "INSERT INTO statement_index (position, statement_id, subject_id, version, kind, "
+            "notification_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (position, sid, subject, version, payload["kind"], cur.lastrowid, received_at),
+        )
+
+        def node(level: int, index: int) -> bytes:
+            row = con.execute(
+                "SELECT hash FROM log_nodes WHERE id = ?", (node_id(level, index),)
+            ).fetchone()
+            return bytes(row[0])
+
+        frontier = CompactRange.restore(int(position), node)
+        for level, index, digest in frontier.append(leaf_hash(raw)):
+            con.execute("INSERT INTO log_nodes VALUES (?, ?)", (node_id(level, index), digest))
+        con.commit()
+    return int(position)

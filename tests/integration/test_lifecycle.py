@@ -8,22 +8,19 @@ was written (store size and the raw stored_events and statement_index row counts
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import Any
 
 import pytest
-from conftest import ISSUED_AT, World
+from conftest import ISSUED_AT, World, force_into_sqlite
 
 from provenance.audit import AuditReport, audit
 from provenance.canonical import canonical_json
 from provenance.envelope import parse_envelope, sign_payload
 from provenance.errors import InputError
-from provenance.log.merkle import CompactRange, leaf_hash
 from provenance.store import DB_NAME, Receipt
-from provenance.store.logtable import node_id
 
 ITEM = "item-1"
 
@@ -597,43 +594,8 @@ def _db(world: World) -> Iterator[sqlite3.Connection]:
 
 
 def _insert_behind_the_store(world: World, raw: bytes) -> int:
-    """Insert an event row and a matching index row directly; return its position."""
-    envelope = parse_envelope(raw)
-    statement_id = envelope.statement_id
-    payload = json.loads(envelope.payload)
-    with _db(world) as con:
-        subject, kind = payload["subject"], payload["kind"]
-        version = con.execute(
-            "SELECT COALESCE(MAX(originator_version), 0) + 1 FROM stored_events "
-            "WHERE originator_id = ?",
-            (subject,),
-        ).fetchone()[0]
-        cur = con.execute(
-            "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
-            "VALUES (?, ?, ?, ?)",
-            (subject, version, "provenance.store.events:StatementRecorded", raw),
-        )
-        position, received_at = con.execute(
-            "SELECT position + 1, received_at FROM statement_index ORDER BY position DESC LIMIT 1"
-        ).fetchone()
-        con.execute(
-            "INSERT INTO statement_index (position, statement_id, subject_id, version, kind, "
-            "notification_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (position, statement_id, subject, version, kind, cur.lastrowid, received_at),
-        )
-        # A thorough forger also grows the Merkle log, so that only the rule it
-        # breaks is left for the audit to find.
-        frontier = CompactRange.restore(
-            int(position),
-            lambda level, index: bytes(
-                con.execute(
-                    "SELECT hash FROM log_tree WHERE level = ? AND idx = ?", (level, index)
-                ).fetchone()[0]
-            ),
-        )
-        for level, index, digest in frontier.append(leaf_hash(raw)):
-            con.execute("INSERT INTO log_nodes VALUES (?, ?)", (node_id(level, index), digest))
-    return int(position)
+    """Insert an event row, a matching index row and the log's nodes directly."""
+    return force_into_sqlite(world.store_dir, raw)
 
 
 def test_a_backdated_statement_inserted_behind_the_store_is_reported(w: World) -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import force_into_sqlite
 
 from provenance.authoring import init_store, sign_statement
 from provenance.bundle.offline_verify import verify_bundle
@@ -41,12 +42,11 @@ from provenance.envelope import PAYLOAD_TYPE, Signature, encode_envelope, pae
 from provenance.errors import InputError, StatementRejected
 from provenance.keys import KeyRing, SigningKey
 from provenance.log.checkpoint import Checkpoint, format_tlog_proof
-from provenance.log.merkle import CompactRange, leaf_hash, root_from_leaf_hashes
+from provenance.log.merkle import leaf_hash, root_from_leaf_hashes
 from provenance.log.note import sign_note
 from provenance.model.kinds import KINDS
 from provenance.rules.acceptance import KIND_RULES
 from provenance.store import DB_NAME, Store
-from provenance.store.logtable import node_id
 from tests.conftest import Prov, drop_schema, pg_schema_url, require_pg
 
 ORG = "org"
@@ -500,43 +500,7 @@ def _entries(store_dir: Path) -> list[tuple[int, str, int, str, bytes]]:
     return [(int(p), s, int(v), r, bytes(state)) for p, s, v, r, state in rows]
 
 
-def _force_in(store_dir: Path, raw: bytes) -> int:
-    """Insert the statement behind the store's back, growing the Merkle log; its position."""
-    envelope = json.loads(raw)
-    payload = json.loads(base64.b64decode(envelope["payload"]))
-    sid = hashlib.sha256(base64.b64decode(envelope["payload"])).hexdigest()
-    subject = payload["subject"]
-    with closing(sqlite3.connect(store_dir / DB_NAME)) as con:
-        (version,) = con.execute(
-            "SELECT COALESCE(MAX(originator_version), 0) + 1 FROM stored_events "
-            "WHERE originator_id = ?",
-            (subject,),
-        ).fetchone()
-        cur = con.execute(
-            "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
-            "VALUES (?, ?, ?, ?)",
-            (subject, version, "provenance.store.events:StatementRecorded", raw),
-        )
-        position, received_at = con.execute(
-            "SELECT position + 1, received_at FROM statement_index ORDER BY position DESC LIMIT 1"
-        ).fetchone()
-        con.execute(
-            "INSERT INTO statement_index (position, statement_id, subject_id, version, kind, "
-            "notification_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (position, sid, subject, version, payload["kind"], cur.lastrowid, received_at),
-        )
-
-        def node(level: int, index: int) -> bytes:
-            row = con.execute(
-                "SELECT hash FROM log_nodes WHERE id = ?", (node_id(level, index),)
-            ).fetchone()
-            return bytes(row[0])
-
-        frontier = CompactRange.restore(int(position), node)
-        for level, index, digest in frontier.append(leaf_hash(raw)):
-            con.execute("INSERT INTO log_nodes VALUES (?, ?)", (node_id(level, index), digest))
-        con.commit()
-    return int(position)
+_force_in = force_into_sqlite
 
 
 def _audit_path(index: int, leaves: list[bytes]) -> list[bytes]:
