@@ -191,13 +191,23 @@ class PgStatementRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Insert the events and run ``in_transaction`` in the same transaction; no retry."""
+        """Insert the events and run ``in_transaction`` in the same transaction; no retry.
+
+        ``versioned``, if given, is called first, under the table lock, and
+        returns the events to insert in place of ``stored_events`` (a writer
+        that lost a race reads its subject's version where no one can move it).
+        """
         in_transaction = kwargs.get("in_transaction")
+        versioned = kwargs.get("versioned")
         with self.datastore.get_connection() as conn, conn.transaction():
             with conn.cursor() as curs:
                 # eventsourcing's lock_timeout setting and its EXCLUSIVE table lock,
                 # sent together: one round trip.
                 curs.execute(SQL("; ").join(self.lock_table_statements))
+            if versioned is not None:
+                with conn.cursor(row_factory=tuple_row) as cursor:
+                    stored_events = versioned(Tx(cursor, "%s", "postgres"), stored_events)
+            with conn.cursor() as curs:
                 PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
                 ids = [int(row["notification_id"]) for row in curs.fetchall()]
             if in_transaction is not None:

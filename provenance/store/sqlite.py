@@ -91,8 +91,16 @@ class StatementRecorder(SQLiteApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Insert the events and run ``in_transaction`` in the same transaction."""
+        """Insert the events and run ``in_transaction`` in the same transaction.
+
+        ``versioned``, if given, is called first, under the write lock, and
+        returns the events to insert in place of ``stored_events`` (a writer
+        that lost a race reads its subject's version where no one can move it).
+        """
         with self._begin(commit=True) as cursor:
+            versioned = kwargs.get("versioned")
+            if versioned is not None:
+                stored_events = versioned(Tx(cursor.sqlite_cursor), stored_events)
             notification_ids = super()._insert_events(cursor, stored_events, **kwargs)
             in_transaction = kwargs.get("in_transaction")
             if in_transaction is not None:

@@ -22,13 +22,14 @@ meanwhile are simply not seen.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import sqlite3
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ from eventsourcing.persistence import (
     Notification,
     OperationalError,
     PersistenceError,
+    StoredEvent,
 )
 
 from provenance import envelope as env
@@ -837,7 +839,9 @@ class Store:
         sid = envelope.statement_id
         for attempt in range(MAX_ATTEMPTS):
             try:
-                return self._insert(raw, envelope, statement)
+                # After a lost race the version is read under the write lock,
+                # where no other writer can move it: the next try cannot lose again.
+                return self._insert(raw, envelope, statement, under_lock=attempt > 0)
             except (OperationalError, InterfaceError) as e:
                 self._frontier = None
                 if kind_of(e) in ("full", "read-only"):
@@ -868,18 +872,38 @@ class Store:
                 raise unavailable(self.location, e, writing=True) from None
         raise StatementRejected(f"statement {sid[:12]} could not be appended: too much contention")
 
-    def _insert(self, raw: bytes, envelope: env.Envelope, statement: Statement) -> Receipt:
-        """Write the event and its index row, checking every rule, in one transaction."""
+    def _insert(
+        self, raw: bytes, envelope: env.Envelope, statement: Statement, *, under_lock: bool
+    ) -> Receipt:
+        """Write the event and its index row, checking every rule, in one transaction.
+
+        The subject's next version comes from a cache or a read before the
+        transaction; with ``under_lock`` it is read inside it, once the write
+        lock is held, so that no other writer can take it first.
+        """
         sid = envelope.statement_id
-        if statement.spec.creates is not None:
+        creates = statement.spec.creates is not None
+        if creates:
             # A creating statement opens its subject's history; if the subject
             # exists, the event table's primary key refuses version 1.
             version = 1
+        elif under_lock:
+            version = 0  # read in versioned(), below
         else:
             version = self._next_version.get(statement.subject) or (
                 self.subject_version(statement.subject) + 1
             )
         event = StatementRecorded(statement.subject, version, raw)
+        settled = [version]
+
+        def versioned(tx: Tx, stored: Sequence[StoredEvent]) -> list[StoredEvent]:
+            row = tx.one(
+                "SELECT MAX(originator_version) FROM stored_events WHERE originator_id = ?",
+                (statement.subject,),
+            )
+            settled[0] = int(row[0]) + 1 if row and row[0] is not None else 1
+            return [dataclasses.replace(e, originator_version=settled[0]) for e in stored]
+
         received_at = self.clock()
         placed: list[int] = []
         grown: list[CompactRange] = []
@@ -887,6 +911,7 @@ class Store:
         def in_transaction(tx: Tx, notification_ids: list[int]) -> None:
             (nid,) = notification_ids
             tables = Tables(tx, self._kinds)
+            version = settled[0]
             # A duplicate statement id fails here, before any rule is checked.
             position = tables.append_index(
                 sid, statement.subject, version, statement.kind, nid, received_at
@@ -908,7 +933,11 @@ class Store:
 
         # The event store (mapper + recorder) directly: Application.save would only
         # add snapshot and notification machinery that the store does not use.
-        self.app.events.put([event], in_transaction=in_transaction)
+        if under_lock and not creates:
+            self.app.events.put([event], in_transaction=in_transaction, versioned=versioned)
+        else:
+            self.app.events.put([event], in_transaction=in_transaction)
+        version = settled[0]
         self._frontier = grown[0]
         if len(self._next_version) >= 65536:
             self._next_version.clear()

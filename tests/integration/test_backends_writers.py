@@ -178,14 +178,21 @@ def test_eight_writers_at_once_store_every_statement_exactly_once(
         )
         for f in files
     ]
-    for p in procs:
-        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
-    for p in procs:  # all at once
-        assert p.stdin is not None
-        p.stdin.write("go\n")
-        p.stdin.flush()
-    for p in procs:
-        _, err = p.communicate(timeout=600)
+    try:
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        for p in procs:  # all at once
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        errors = [p.communicate(timeout=600)[1] for p in procs]
+    finally:
+        # A failed writer must not leave the others running into the next test.
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+            p.communicate()
+    for p, err in zip(procs, errors, strict=True):
         assert p.returncode == 0, err
         assert "database is locked" not in err
     results = [json.loads(Path(str(f) + ".out").read_text()) for f in files]
@@ -213,6 +220,36 @@ def test_eight_writers_at_once_store_every_statement_exactly_once(
         store.views.rebuild()
         assert store.views.dump() == views
         _check_every_proof(store)
+
+
+def test_a_writer_that_keeps_losing_the_race_for_a_version_still_appends(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer always appends between this one's version read and its insert.
+
+    Simulated by a version read that is always one behind: every optimistic
+    try collides on the subject's version. The retry reads the version under
+    the write lock, where no writer can move it, so it succeeds at once.
+    """
+    world.evidence("item-1")
+    world.store.append(_marking(world, "alice", "item-1", "first"))
+    stale = world.store.subject_version("item-1") - 1
+    monkeypatch.setattr(type(world.store), "subject_version", lambda self, subject: stale)
+    tries: list[bool] = []
+    insert = type(world.store)._insert
+
+    def counted(self: Store, *args: Any, under_lock: bool) -> Any:
+        tries.append(under_lock)
+        return insert(self, *args, under_lock=under_lock)
+
+    monkeypatch.setattr(type(world.store), "_insert", counted)
+    for i in range(3):
+        world.store._next_version.clear()
+        receipt = world.store.append(_marking(world, "alice", "item-1", f"raced {i}"))
+        assert receipt.version == stale + 2 + i and not receipt.duplicate
+    assert tries == [False, True] * 3
+    monkeypatch.undo()
+    _audit_ok(world.store)
 
 
 def test_the_same_statement_from_two_stores_at_once_is_stored_once(world: World) -> None:
