@@ -83,7 +83,7 @@ def run_store(directory: Path, n: int) -> tuple[float, float, int]:
                 kind="evidence.marking",
                 subject=items[i % len(items)],
                 author="alice",
-                body=bodies.MarkingObserved(text=f"marking {i}", meaning="serial", value=str(i)),
+                body=bodies.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
             )
         )
     sign_rate = len(envelopes) / (time.perf_counter() - t0)

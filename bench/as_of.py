@@ -93,7 +93,7 @@ def build(directory: Path, statements: int, subjects: int) -> dict[str, float]:
                     kind="evidence.marking",
                     subject=item_id(i % subjects),
                     author="alice",
-                    body=bodies.MarkingObserved(
+                    body=bodies.EvidenceMarking(
                         text=f"marking {i}", meaning="serial", value=str(i)
                     ),
                 )

@@ -182,7 +182,7 @@ def statements(ring: KeyRing, writer: str, prefix: str, n: int) -> list[bytes]:
                 kind="evidence.marking",
                 subject=items[i % len(items)],
                 author=writer,
-                body=bodies.MarkingObserved(text=f"marking {i}", meaning="serial", value=str(i)),
+                body=bodies.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
             )
         )
     return envelopes

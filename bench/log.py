@@ -425,7 +425,7 @@ def sign_workload(alice: SigningKey, n: int) -> list[bytes]:
                 kind="evidence.marking",
                 subject=items[i % len(items)],
                 author="alice",
-                body=bodies.MarkingObserved(text=f"marking {i}", meaning="serial", value=str(i)),
+                body=bodies.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
             )
         )
     return envelopes
@@ -590,7 +590,7 @@ def build_statements(directory: Path, statements: int, subjects: int) -> float:
                     kind="evidence.marking",
                     subject=f"item-{i % subjects:05d}",
                     author="alice",
-                    body=bodies.MarkingObserved(
+                    body=bodies.EvidenceMarking(
                         text=f"marking {i}", meaning="serial", value=str(i)
                     ),
                 )

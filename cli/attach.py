@@ -18,7 +18,7 @@ import click
 from provenance.authoring import sign_statement
 from provenance.blobs import BlobInfo, BlobStore, check_media_type, guess_media_type
 from provenance.errors import InputError, StatementRejected, StoreError, VerificationError
-from provenance.model.bodies import AttachmentAdded
+from provenance.model.bodies import EvidenceAttached
 from provenance.model.statement import build_payload
 from provenance.store import Store
 from provenance.store.attached import attachments
@@ -169,7 +169,7 @@ def _digest_prefix(text: str) -> str:
     return prefix
 
 
-def attached(store: Store, digest: str) -> tuple[str, list[AttachmentAdded]]:
+def attached(store: Store, digest: str) -> tuple[str, list[EvidenceAttached]]:
     """The one attached digest starting with ``digest``, and the statements naming it.
 
     Raises:
@@ -177,7 +177,7 @@ def attached(store: Store, digest: str) -> tuple[str, list[AttachmentAdded]]:
         StoreError: no attachment statement names such a digest, or several do.
     """
     prefix = _digest_prefix(digest)
-    found: dict[str, list[AttachmentAdded]] = {}
+    found: dict[str, list[EvidenceAttached]] = {}
     for _, body in attachments(store):
         if body.digest.startswith(prefix):
             found.setdefault(body.digest, []).append(body)

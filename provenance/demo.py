@@ -187,7 +187,7 @@ def _evidence(put: Put) -> None:
         "field-team",
         "evidence.marking",
         "item-m3",
-        bodies.MarkingObserved(
+        bodies.EvidenceMarking(
             text="2024",
             location="stencilled marking on a fragment of the airframe",
             meaning="production year",
@@ -218,7 +218,7 @@ def _evidence(put: Put) -> None:
         "field-team",
         "evidence.component",
         "item-component-1",
-        bodies.ComponentRecorded(
+        bodies.EvidenceComponent(
             part="electronic component from the guidance section",
             manufacturer="(name withheld in the demo)",
             country="not North Korea",
@@ -234,7 +234,7 @@ def _evidence(put: Put) -> None:
         "analyst",
         "evidence.graded",
         "item-m3",
-        bodies.SourceGraded(
+        bodies.EvidenceGraded(
             reliability="B",
             credibility=2,
             rationale="Documented directly by the field team; the reading is probably true "
@@ -248,7 +248,7 @@ def _evidence(put: Put) -> None:
         "field-team",
         "evidence.marking",
         "item-m2",
-        bodies.MarkingObserved(
+        bodies.EvidenceMarking(
             text="23", location="fragment", meaning="production year", value="2023"
         ),
         "2024-09-06T10:00:00Z",
@@ -269,7 +269,7 @@ def _evidence(put: Put) -> None:
 
 def _custody(put: Put) -> None:
     steps = [
-        bodies.CustodyRecorded(
+        bodies.EvidenceCustody(
             action="collected",
             at="2024-08-20",
             performed_by="Ukrainian investigating authorities",
@@ -277,7 +277,7 @@ def _custody(put: Put) -> None:
             location="recovery site in Ukraine (withheld in the demo)",
             purpose="criminal investigation",
         ),
-        bodies.CustodyRecorded(
+        bodies.EvidenceCustody(
             action="examined",
             at="2024-09-02",
             performed_by="Field investigation team",
@@ -285,13 +285,13 @@ def _custody(put: Put) -> None:
             method="visual examination, measurement and photography",
             condition="fragmented, fire damage",
         ),
-        bodies.CustodyRecorded(
+        bodies.EvidenceCustody(
             action="copied",
             at="2024-09-02",
             performed_by="Field investigation team",
             method="photographs; working copies kept in the organisation's archive",
         ),
-        bodies.CustodyRecorded(
+        bodies.EvidenceCustody(
             action="stored",
             at="2024-09-05",
             performed_by="Ukrainian authorities",

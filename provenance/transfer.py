@@ -215,7 +215,7 @@ def export_counted(
             # the store lacks stays missing (the importer's verify reports it).
             if (
                 attachments
-                and isinstance(body, bodies.AttachmentAdded)
+                and isinstance(body, bodies.EvidenceAttached)
                 and body.digest not in files
                 and store.blobs.exists(body.digest)
             ):

@@ -493,7 +493,7 @@ class _Auditor:
         if statement.kind != row.kind:
             self.problem(f"index says kind {row.kind}, payload says {statement.kind}", **where)
         self._check_signature(envelope, statement, where)
-        if isinstance(statement.body, bodies.AttachmentAdded):
+        if isinstance(statement.body, bodies.EvidenceAttached):
             self.blobs.append((statement.body.digest, statement.body.size, where))
         rec = Recorded(sid, row.position, row.version, row.received_at, envelope, statement)
         try:

@@ -96,7 +96,7 @@ class EvidenceRegistered(Body):
     ] = Field(default_factory=dict)
 
 
-class MarkingObserved(Body):
+class EvidenceMarking(Body):
     """A marking read on an evidence item, and what it is taken to mean."""
 
     text: ShortText
@@ -189,7 +189,7 @@ class CustodyChange(Body):
     reason: Text
 
 
-class CustodyRecorded(Body):
+class EvidenceCustody(Body):
     """One link of the chain of custody (ISO/IEC 27037 practice).
 
     ``to_party`` is who holds the item afterwards (required when collected or
@@ -208,7 +208,7 @@ class CustodyRecorded(Body):
     changes: list[CustodyChange] | None = Field(default=None, max_length=100)
 
 
-class AttachmentAdded(Body):
+class EvidenceAttached(Body):
     """A file (photograph, document) kept in the store's blob store, by its SHA-256."""
 
     digest: Sha256Hex
@@ -218,7 +218,7 @@ class AttachmentAdded(Body):
     caption: Text | None = None
 
 
-class ComponentRecorded(Body):
+class EvidenceComponent(Body):
     """A component found in an item, with what its date code is taken to mean."""
 
     part: ShortText
@@ -231,7 +231,7 @@ class ComponentRecorded(Body):
     notes: Text | None = None
 
 
-class SourceGraded(Body):
+class EvidenceGraded(Body):
     """The Admiralty grading of a source: reliability A-F and credibility 1-6."""
 
     reliability: Reliability
@@ -279,14 +279,14 @@ class StatementSuperseded(Body):
     reason: Text
 
 
-class KeyRotated(Body):
+class ActorKeyRotated(Body):
     """A new key for the actor; its previous key signs nothing from here on."""
 
     public_key: PublicKeyB64
     reason: Text | None = None
 
 
-class KeyRevoked(Body):
+class ActorKeyRevoked(Body):
     """A key revoked from this position on; what it signed before stays valid."""
 
     key_id: Sha256Hex
@@ -294,24 +294,24 @@ class KeyRevoked(Body):
 
 
 __all__ = [
+    "ActorKeyRevoked",
+    "ActorKeyRotated",
     "ActorRegistered",
-    "AttachmentAdded",
     "Body",
     "ChallengeRaised",
     "ChallengeResponded",
     "ChallengeTarget",
-    "ComponentRecorded",
     "CustodyChange",
-    "CustodyRecorded",
+    "EvidenceAttached",
+    "EvidenceComponent",
+    "EvidenceCustody",
+    "EvidenceGraded",
+    "EvidenceMarking",
     "EvidenceRegistered",
     "FindingAsserted",
     "FindingAssessed",
     "FindingReaffirmed",
     "FindingRevised",
-    "KeyRevoked",
-    "KeyRotated",
-    "MarkingObserved",
-    "SourceGraded",
     "StatementRef",
     "StatementRetracted",
     "StatementSuperseded",

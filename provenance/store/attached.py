@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from provenance.model.bodies import AttachmentAdded
+from provenance.model.bodies import EvidenceAttached
 from provenance.records import Recorded
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 ATTACHED = "evidence.attached"
 
 
-def attachments(store: Store) -> Iterator[tuple[Recorded, AttachmentAdded]]:
+def attachments(store: Store) -> Iterator[tuple[Recorded, EvidenceAttached]]:
     """Every ``evidence.attached`` statement of the store, in store order, with its body.
 
     The kind and body come from the signed payloads, not from the index or the
@@ -25,5 +25,5 @@ def attachments(store: Store) -> Iterator[tuple[Recorded, AttachmentAdded]]:
     """
     for rec in store.iter_records():
         body = rec.statement.body
-        if rec.statement.kind == ATTACHED and isinstance(body, AttachmentAdded):
+        if rec.statement.kind == ATTACHED and isinstance(body, EvidenceAttached):
             yield rec, body

@@ -57,10 +57,10 @@ def apply_effects(tables: Tables, statement: Statement, position: int) -> None:
     body = statement.body
     if isinstance(body, bodies.ActorRegistered):
         tables.insert_actor(actor_row(statement), position)
-    elif isinstance(body, bodies.KeyRotated):
+    elif isinstance(body, bodies.ActorKeyRotated):
         public = base64.b64decode(body.public_key)
         tables.add_key(statement.subject, env.key_id(public), public, position)
-    elif isinstance(body, bodies.KeyRevoked):
+    elif isinstance(body, bodies.ActorKeyRevoked):
         tables.revoke_key(body.key_id, position)
 
 

@@ -23,7 +23,7 @@ import provenance_cli.attach  # noqa: F401  (registers the commands on `prov evi
 from provenance.audit.blobs import check_attachments
 from provenance.blobs import CHUNK_SIZE
 from provenance.errors import InputError, VerificationError
-from provenance.model.bodies import AttachmentAdded
+from provenance.model.bodies import EvidenceAttached
 from provenance.store.attached import attachments
 
 BACKENDS = ("sqlite", "postgres")
@@ -138,7 +138,7 @@ def test_attach_then_extract_round_trip(
     # The signed statement says what the file is; the blob holds its bytes.
     [(rec, body)] = list(attachments(env.store))
     assert rec.subject == "item-1" and rec.statement.author == "alice"
-    assert body == AttachmentAdded(
+    assert body == EvidenceAttached(
         digest=digest,
         size=len(PHOTO),
         media_type="image/jpeg",
@@ -182,7 +182,7 @@ def test_attach_json_and_media_type_option(env: World, prov: Prov, tmp_path: Pat
         "application/pdf",
         "scan.dat",
     )
-    assert env.store.statement(out["statement_id"]).statement.body == AttachmentAdded(
+    assert env.store.statement(out["statement_id"]).statement.body == EvidenceAttached(
         digest=digest, size=out["size"], media_type="application/pdf", filename="scan.dat"
     )
     extracted = prov.json(

@@ -151,7 +151,7 @@ def test_since_after_an_ordinary_statement_on_an_existing_subject_is_ok(
     trusted checkpoint continues that item's history; it is not damage."""
     store_dir = demo.copy_to(new_store("store"))
     saved = _saved_checkpoint(demo, store_dir, tmp_path)
-    mark = bodies.MarkingObserved(text="2024", meaning="production year", value="2024")
+    mark = bodies.EvidenceMarking(text="2024", meaning="production year", value="2024")
     _sign_as(demo, store_dir, "field-team", "evidence.marking", "item-m3", mark)
     result = _verify(store_dir, "--since", str(saved))
     assert result.exit_code == 0, result.output

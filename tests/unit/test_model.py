@@ -68,7 +68,7 @@ def test_build_then_parse_round_trips() -> None:
 
 def test_build_accepts_a_body_model() -> None:
     """A pydantic body gives the same bytes as the equivalent dict (None fields omitted)."""
-    model = bodies.MarkingObserved(text="2024", meaning="production year")
+    model = bodies.EvidenceMarking(text="2024", meaning="production year")
     as_model = _payload(kind="evidence.marking", body=model)
     as_dict = _payload(kind="evidence.marking", body={"text": "2024", "meaning": "production year"})
     assert as_model == as_dict
@@ -357,3 +357,14 @@ def test_any_text_round_trips_through_a_payload(title: str, identifiers: dict[st
     dumped = statement.body.model_dump()
     assert dumped["title"] == title
     assert dumped["identifiers"] == identifiers
+
+
+def test_every_body_class_is_named_after_its_kind() -> None:
+    """One lookup key per kind: ``evidence.marking`` has the body ``EvidenceMarking``."""
+
+    def camel(kind: str) -> str:
+        return "".join(part.capitalize() for part in kind.replace("_", ".").split("."))
+
+    assert {name: spec.body.__name__ for name, spec in KINDS.items()} == {
+        name: camel(name) for name in KINDS
+    }
