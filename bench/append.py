@@ -27,7 +27,7 @@ from eventsourcing.domain import Aggregate, event
 
 from provenance.authoring import init_store, sign_statement
 from provenance.keys import KeyRing
-from provenance.model import bodies
+from provenance.model import kinds
 
 
 class Note(Aggregate):
@@ -56,7 +56,7 @@ def run_store(directory: Path, n: int) -> tuple[float, float, int]:
             kind="actor.registered",
             subject="alice",
             author="org",
-            body=bodies.ActorRegistered(
+            body=kinds.ActorRegistered(
                 name="Alice", role="researcher", public_key=alice.public_b64
             ),
         )
@@ -71,9 +71,7 @@ def run_store(directory: Path, n: int) -> tuple[float, float, int]:
                 kind="evidence.registered",
                 subject=item,
                 author="alice",
-                body=bodies.EvidenceRegistered(
-                    item_kind="missile-remains", title=f"Remains {item}"
-                ),
+                body=kinds.EvidenceRegistered(item_kind="missile-remains", title=f"Remains {item}"),
             )
         )
     for i in range(n - len(items)):
@@ -83,7 +81,7 @@ def run_store(directory: Path, n: int) -> tuple[float, float, int]:
                 kind="evidence.marking",
                 subject=items[i % len(items)],
                 author="alice",
-                body=bodies.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
+                body=kinds.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
             )
         )
     sign_rate = len(envelopes) / (time.perf_counter() - t0)
@@ -114,7 +112,7 @@ def breakdown(n: int = 1000) -> dict[str, float]:
                 kind="actor.registered",
                 subject="alice",
                 author="org",
-                body=bodies.ActorRegistered(
+                body=kinds.ActorRegistered(
                     name="Alice", role="researcher", public_key=alice.public_b64
                 ),
             )
@@ -125,7 +123,7 @@ def breakdown(n: int = 1000) -> dict[str, float]:
                 kind="evidence.registered",
                 subject=f"item-{i}",
                 author="alice",
-                body=bodies.EvidenceRegistered(item_kind="missile-remains", title=f"Remains {i}"),
+                body=kinds.EvidenceRegistered(item_kind="missile-remains", title=f"Remains {i}"),
             )
             for i in range(n)
         ]

@@ -37,7 +37,7 @@ from typing import Any
 
 from provenance.authoring import init_store, sign_statement
 from provenance.keys import KeyRing
-from provenance.model import bodies
+from provenance.model import kinds
 from provenance.projections.subjects import State, apply
 from provenance.store import Store
 
@@ -68,7 +68,7 @@ def build(directory: Path, statements: int, subjects: int) -> dict[str, float]:
                 kind="actor.registered",
                 subject="alice",
                 author="org",
-                body=bodies.ActorRegistered(
+                body=kinds.ActorRegistered(
                     name="Alice", role="researcher", public_key=alice.public_b64
                 ),
             )
@@ -80,7 +80,7 @@ def build(directory: Path, statements: int, subjects: int) -> dict[str, float]:
                     kind="evidence.registered",
                     subject=item_id(n),
                     author="alice",
-                    body=bodies.EvidenceRegistered(
+                    body=kinds.EvidenceRegistered(
                         item_kind="missile-remains", title=f"Remains {n}"
                     ),
                 )
@@ -93,9 +93,7 @@ def build(directory: Path, statements: int, subjects: int) -> dict[str, float]:
                     kind="evidence.marking",
                     subject=item_id(i % subjects),
                     author="alice",
-                    body=bodies.EvidenceMarking(
-                        text=f"marking {i}", meaning="serial", value=str(i)
-                    ),
+                    body=kinds.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
                 )
             )
             if (i + 1) % 10_000 == 0:

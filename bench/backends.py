@@ -48,7 +48,7 @@ from eventsourcing.domain import Aggregate, event
 from provenance.audit import audit
 from provenance.authoring import init_store, sign_statement
 from provenance.keys import KeyRing
-from provenance.model import bodies
+from provenance.model import kinds
 from provenance.store import Store
 from provenance.store.location import parse_pg_url
 
@@ -150,7 +150,7 @@ def prepare(place: Place) -> None:
                     kind="actor.registered",
                     subject=f"w{w}",
                     author="org",
-                    body=bodies.ActorRegistered(
+                    body=kinds.ActorRegistered(
                         name=f"Writer {w}", role="researcher", public_key=key.public_b64
                     ),
                 )
@@ -171,7 +171,7 @@ def statements(ring: KeyRing, writer: str, prefix: str, n: int) -> list[bytes]:
             kind="evidence.registered",
             subject=item,
             author=writer,
-            body=bodies.EvidenceRegistered(item_kind="missile-remains", title=f"Remains {item}"),
+            body=kinds.EvidenceRegistered(item_kind="missile-remains", title=f"Remains {item}"),
         )
         for item in items
     ]
@@ -182,7 +182,7 @@ def statements(ring: KeyRing, writer: str, prefix: str, n: int) -> list[bytes]:
                 kind="evidence.marking",
                 subject=items[i % len(items)],
                 author=writer,
-                body=bodies.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
+                body=kinds.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
             )
         )
     return envelopes

@@ -108,7 +108,7 @@ from provenance.log.merkle import (
     root_from_nodes,
 )
 from provenance.log.proof import verify_consistency, verify_inclusion
-from provenance.model import bodies
+from provenance.model import kinds
 from provenance.store import DB_NAME, Store, logtable
 from provenance.store.logtable import LogTree
 from provenance.store.tables import Tx
@@ -414,7 +414,7 @@ def sign_workload(alice: SigningKey, n: int) -> list[bytes]:
             kind="evidence.registered",
             subject=item,
             author="alice",
-            body=bodies.EvidenceRegistered(item_kind="missile-remains", title=f"Remains {item}"),
+            body=kinds.EvidenceRegistered(item_kind="missile-remains", title=f"Remains {item}"),
         )
         for item in items
     ]
@@ -425,7 +425,7 @@ def sign_workload(alice: SigningKey, n: int) -> list[bytes]:
                 kind="evidence.marking",
                 subject=items[i % len(items)],
                 author="alice",
-                body=bodies.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
+                body=kinds.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
             )
         )
     return envelopes
@@ -483,7 +483,7 @@ def run_append(appends: int, rounds: int, chunk: int) -> None:
             kind="actor.registered",
             subject="alice",
             author="org",
-            body=bodies.ActorRegistered(
+            body=kinds.ActorRegistered(
                 name="Alice", role="researcher", public_key=alice.public_b64
             ),
         )
@@ -568,7 +568,7 @@ def build_statements(directory: Path, statements: int, subjects: int) -> float:
                 kind="actor.registered",
                 subject="alice",
                 author="org",
-                body=bodies.ActorRegistered(
+                body=kinds.ActorRegistered(
                     name="Alice", role="researcher", public_key=alice.public_b64
                 ),
             )
@@ -579,7 +579,7 @@ def build_statements(directory: Path, statements: int, subjects: int) -> float:
                 kind="evidence.registered",
                 subject=f"item-{n:05d}",
                 author="alice",
-                body=bodies.EvidenceRegistered(item_kind="missile-remains", title=f"Remains {n}"),
+                body=kinds.EvidenceRegistered(item_kind="missile-remains", title=f"Remains {n}"),
             )
             for n in range(subjects)
         ]
@@ -590,9 +590,7 @@ def build_statements(directory: Path, statements: int, subjects: int) -> float:
                     kind="evidence.marking",
                     subject=f"item-{i % subjects:05d}",
                     author="alice",
-                    body=bodies.EvidenceMarking(
-                        text=f"marking {i}", meaning="serial", value=str(i)
-                    ),
+                    body=kinds.EvidenceMarking(text=f"marking {i}", meaning="serial", value=str(i)),
                 )
             )
             if (i + 1) % 20_000 == 0:

@@ -18,7 +18,7 @@ import click
 from provenance.authoring import sign_statement
 from provenance.blobs import BlobInfo, BlobStore, check_media_type, guess_media_type
 from provenance.errors import InputError, StatementRejected, StoreError, VerificationError
-from provenance.model.bodies import EvidenceAttached
+from provenance.model.kinds import EvidenceAttached
 from provenance.model.statement import build_payload
 from provenance.store import Store
 from provenance.store.attached import attachments

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from provenance.model.bodies import CustodyAction, Reliability, TraceStatus
+from provenance.model.fields import CustodyAction, Reliability, TraceStatus
 from provenance.store import Store
 from provenance.store.location import Location
 

@@ -14,7 +14,7 @@ import click
 from provenance.authoring import sign_statement
 from provenance.envelope import MAX_ENVELOPE_BYTES
 from provenance.keys import SigningKey
-from provenance.model.bodies import ActorRole, ChallengeKind, Confidence, ItemKind, Likelihood
+from provenance.model.fields import ActorRole, ChallengeKind, Confidence, ItemKind, Likelihood
 from provenance.store import Receipt, Store
 from provenance.store.location import Location
 

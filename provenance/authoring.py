@@ -9,7 +9,7 @@ from typing import Any
 from provenance.envelope import sign_payload
 from provenance.keys import SigningKey
 from provenance.log.note import format_verifier_key
-from provenance.model import bodies
+from provenance.model import fields
 from provenance.model.statement import build_payload
 from provenance.store.location import Location
 from provenance.store.store import Store
@@ -21,7 +21,7 @@ def sign_statement(
     kind: str,
     subject: str,
     author: str,
-    body: bodies.Body | dict[str, Any],
+    body: fields.Body | dict[str, Any],
     refs: list[str] | None = None,
     issued_at: str | None = None,
 ) -> bytes:

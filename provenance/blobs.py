@@ -30,7 +30,7 @@ from typing import Literal
 from pydantic import TypeAdapter, ValidationError
 
 from provenance.errors import InputError, StoreError, VerificationError
-from provenance.model.bodies import MediaType
+from provenance.model.fields import MediaType
 
 CHUNK_SIZE = 1 << 20
 """Bytes read per chunk. Large enough that Python's per-call overhead vanishes

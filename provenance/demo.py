@@ -17,7 +17,7 @@ from pathlib import Path
 
 from provenance.authoring import init_store, sign_statement
 from provenance.keys import KeyRing, SigningKey
-from provenance.model import bodies
+from provenance.model import fields, kinds
 from provenance.store import Store
 
 ORG = "tracer"
@@ -90,7 +90,7 @@ def build(directory: Path) -> DemoStore:
         author: str,
         kind: str,
         subject: str,
-        body: bodies.Body,
+        body: fields.Body,
         when: str,
         refs: list[str] | None = None,
     ) -> str:
@@ -122,7 +122,7 @@ Put = Callable[..., str]
 
 
 def _actors(put: Put, keys: dict[str, SigningKey]) -> None:
-    people: list[tuple[str, str, bodies.ActorRole]] = [
+    people: list[tuple[str, str, fields.ActorRole]] = [
         ("field-team", "Field investigation team", "researcher"),
         ("analyst", "Weapons analyst", "researcher"),
         ("observer", "Meeting observer (records what parties say)", "observer"),
@@ -135,7 +135,7 @@ def _actors(put: Put, keys: dict[str, SigningKey]) -> None:
             ORG,
             "actor.registered",
             actor,
-            bodies.ActorRegistered(name=name, role=role, public_key=keys[actor].public_b64),
+            kinds.ActorRegistered(name=name, role=role, public_key=keys[actor].public_b64),
             "2024-01-08T09:05:00Z",
         )
 
@@ -147,7 +147,7 @@ def _evidence(put: Put) -> None:
         "field-team",
         "evidence.registered",
         "item-debris-early",
-        bodies.EvidenceRegistered(
+        kinds.EvidenceRegistered(
             item_kind="missile-remains",
             title="Ballistic missile debris recovered early in 2024",
             description="Debris from a ballistic missile strike in Ukraine, documented on site.",
@@ -170,7 +170,7 @@ def _evidence(put: Put) -> None:
             "field-team",
             "evidence.registered",
             item,
-            bodies.EvidenceRegistered(
+            kinds.EvidenceRegistered(
                 item_kind="missile-remains",
                 title=f"Remains of ballistic missile {n} of North Korean origin",
                 description="Remains examined and photographed by the field team.",
@@ -187,7 +187,7 @@ def _evidence(put: Put) -> None:
         "field-team",
         "evidence.marking",
         "item-m3",
-        bodies.EvidenceMarking(
+        kinds.EvidenceMarking(
             text="2024",
             location="stencilled marking on a fragment of the airframe",
             meaning="production year",
@@ -202,7 +202,7 @@ def _evidence(put: Put) -> None:
         "field-team",
         "evidence.registered",
         "item-component-1",
-        bodies.EvidenceRegistered(
+        kinds.EvidenceRegistered(
             item_kind="component",
             title="Recently produced electronic component of non-North-Korean origin",
             description="Found among the missile remains; its markings show recent production "
@@ -218,7 +218,7 @@ def _evidence(put: Put) -> None:
         "field-team",
         "evidence.component",
         "item-component-1",
-        bodies.EvidenceComponent(
+        kinds.EvidenceComponent(
             part="electronic component from the guidance section",
             manufacturer="(name withheld in the demo)",
             country="not North Korea",
@@ -234,7 +234,7 @@ def _evidence(put: Put) -> None:
         "analyst",
         "evidence.graded",
         "item-m3",
-        bodies.EvidenceGraded(
+        kinds.EvidenceGraded(
             reliability="B",
             credibility=2,
             rationale="Documented directly by the field team; the reading is probably true "
@@ -248,7 +248,7 @@ def _evidence(put: Put) -> None:
         "field-team",
         "evidence.marking",
         "item-m2",
-        bodies.EvidenceMarking(
+        kinds.EvidenceMarking(
             text="23", location="fragment", meaning="production year", value="2023"
         ),
         "2024-09-06T10:00:00Z",
@@ -259,7 +259,7 @@ def _evidence(put: Put) -> None:
         "field-team",
         "statement.retracted",
         "item-m2",
-        bodies.StatementRetracted(
+        kinds.StatementRetracted(
             statement=misread,
             reason="Misread: the digits belong to a serial number, not a year (illustrative).",
         ),
@@ -269,7 +269,7 @@ def _evidence(put: Put) -> None:
 
 def _custody(put: Put) -> None:
     steps = [
-        bodies.EvidenceCustody(
+        kinds.EvidenceCustody(
             action="collected",
             at="2024-08-20",
             performed_by="Ukrainian investigating authorities",
@@ -277,7 +277,7 @@ def _custody(put: Put) -> None:
             location="recovery site in Ukraine (withheld in the demo)",
             purpose="criminal investigation",
         ),
-        bodies.EvidenceCustody(
+        kinds.EvidenceCustody(
             action="examined",
             at="2024-09-02",
             performed_by="Field investigation team",
@@ -285,13 +285,13 @@ def _custody(put: Put) -> None:
             method="visual examination, measurement and photography",
             condition="fragmented, fire damage",
         ),
-        bodies.EvidenceCustody(
+        kinds.EvidenceCustody(
             action="copied",
             at="2024-09-02",
             performed_by="Field investigation team",
             method="photographs; working copies kept in the organisation's archive",
         ),
-        bodies.EvidenceCustody(
+        kinds.EvidenceCustody(
             action="stored",
             at="2024-09-05",
             performed_by="Ukrainian authorities",
@@ -317,7 +317,7 @@ def _findings(put: Put) -> None:
         "analyst",
         "finding.asserted",
         "finding-origin",
-        bodies.FindingAsserted(
+        kinds.FindingAsserted(
             claim="The ballistic missile debris recovered in Ukraine early in 2024 "
             "originated in North Korea.",
             evidence=["item-debris-early"],
@@ -331,7 +331,7 @@ def _findings(put: Put) -> None:
         "analyst",
         "finding.asserted",
         CENTRAL_FINDING,
-        bodies.FindingAsserted(
+        kinds.FindingAsserted(
             claim="North Korean ballistic missiles are being produced and then used in Ukraine "
             "within months, not years: one of four remains recovered in July and August "
             "carries a 2024 production marking.",
@@ -357,7 +357,7 @@ def _findings(put: Put) -> None:
         "analyst",
         "finding.asserted",
         "finding-procurement",
-        bodies.FindingAsserted(
+        kinds.FindingAsserted(
             claim="Recently produced components of non-North-Korean origin show that the "
             "network supplying North Korea's missile programme persists despite UN sanctions.",
             evidence=["item-component-1"],
@@ -371,7 +371,7 @@ def _findings(put: Put) -> None:
         "field-team",
         "finding.assessed",
         CENTRAL_FINDING,
-        bodies.FindingAssessed(
+        kinds.FindingAssessed(
             stance="supports",
             confidence="high",
             rationale="The production-year marking on item-m3 was read on site and again from "
@@ -385,7 +385,7 @@ def _findings(put: Put) -> None:
         "analyst",
         "finding.assessed",
         CENTRAL_FINDING,
-        bodies.FindingAssessed(
+        kinds.FindingAssessed(
             stance="qualifies",
             confidence="moderate",
             rationale="The other three remains establish origin but not date; the short "
@@ -404,8 +404,8 @@ def _dispute(put: Put, demo: DemoStore) -> None:
         "observer",
         "challenge.raised",
         CHALLENGE,
-        bodies.ChallengeRaised(
-            target=bodies.ChallengeTarget(type="organisation", id=ORG),
+        kinds.ChallengeRaised(
+            target=kinds.ChallengeTarget(type="organisation", id=ORG),
             challenge_kind="impartiality",
             attributed_to="Russian Federation (ambassador to the UN)",
             claim="The researchers are aligned with NATO and the European Union, so their "
@@ -420,7 +420,7 @@ def _dispute(put: Put, demo: DemoStore) -> None:
         "observer",
         "challenge.responded",
         CHALLENGE,
-        bodies.ChallengeResponded(
+        kinds.ChallengeResponded(
             stance="rebuts",
             attributed_to="United States (ambassador to the UN)",
             text="Russia's veto of the sanctions-monitoring mandate is what makes independent "
@@ -435,7 +435,7 @@ def _dispute(put: Put, demo: DemoStore) -> None:
         "observer",
         "challenge.responded",
         CHALLENGE,
-        bodies.ChallengeResponded(
+        kinds.ChallengeResponded(
             stance="clarifies",
             attributed_to="Democratic People's Republic of Korea (representative to the UN)",
             text="Called its partnership with Russia a constructive force for peace and "
@@ -450,7 +450,7 @@ def _dispute(put: Put, demo: DemoStore) -> None:
         "analyst",
         "challenge.responded",
         CHALLENGE,
-        bodies.ChallengeResponded(
+        kinds.ChallengeResponded(
             stance="rebuts",
             attributed_to="The organisation",
             text="The findings rest on physical remains documented on site and recorded here "
@@ -465,7 +465,7 @@ def _dispute(put: Put, demo: DemoStore) -> None:
         "analyst",
         "finding.reaffirmed",
         CENTRAL_FINDING,
-        bodies.FindingReaffirmed(
+        kinds.FindingReaffirmed(
             statement="The finding stands after the challenge to impartiality.",
             observations=[
                 "Newly produced North Korean ballistic missiles continue to be used in Ukraine.",
@@ -487,8 +487,8 @@ def _afterwards(put: Put, demo: DemoStore) -> None:
         "analyst",
         "trace.requested",
         "trace-component-1",
-        bodies.TraceRequested(
-            target=bodies.TraceTarget(type="component", id=demo.statements["component-detail"]),
+        kinds.TraceRequested(
+            target=kinds.TraceTarget(type="component", id=demo.statements["component-detail"]),
             addressee="the component's manufacturer (name withheld in the demo)",
             addressee_type="manufacturer",
             question="To whom was the lot carrying this date code sold?",
@@ -502,7 +502,7 @@ def _afterwards(put: Put, demo: DemoStore) -> None:
         "analyst",
         "trace.updated",
         "trace-component-1",
-        bodies.TraceUpdated(status="acknowledged", at="2025-01-15"),
+        kinds.TraceUpdated(status="acknowledged", at="2025-01-15"),
         "2025-01-15T09:00:00Z",
     )
     put(
@@ -511,7 +511,7 @@ def _afterwards(put: Put, demo: DemoStore) -> None:
         "auditor",
         "finding.assessed",
         CENTRAL_FINDING,
-        bodies.FindingAssessed(
+        kinds.FindingAssessed(
             stance="supports",
             confidence="moderate",
             likelihood="very likely",
@@ -526,7 +526,7 @@ def _afterwards(put: Put, demo: DemoStore) -> None:
         "analyst",
         "trace.updated",
         "trace-component-1",
-        bodies.TraceUpdated(
+        kinds.TraceUpdated(
             status="answered",
             at="2025-03-03",
             answer="The lot was sold to a distributor outside North Korea (illustrative).",

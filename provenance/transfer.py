@@ -33,7 +33,7 @@ from provenance.attachment_lines import AttachmentReader, attachment_lines, is_a
 from provenance.errors import InputError, StatementRejected, StoreError, VerificationError
 from provenance.export_proof import check_export, check_store
 from provenance.log.checkpoint import Checkpoint
-from provenance.model import bodies
+from provenance.model import kinds
 from provenance.model.statement import parse_payload
 from provenance.store import Store
 from provenance.store.location import Location, parse_location
@@ -215,7 +215,7 @@ def export_counted(
             # the store lacks stays missing (the importer's verify reports it).
             if (
                 attachments
-                and isinstance(body, bodies.EvidenceAttached)
+                and isinstance(body, kinds.EvidenceAttached)
                 and body.digest not in files
                 and store.blobs.exists(body.digest)
             ):
@@ -418,7 +418,7 @@ def _genesis_key_id(first_line: bytes) -> str:
         raise InputError(f"the first line is not a statement: {e}") from e
     body = statement.body
     registers_root = (
-        isinstance(body, bodies.ActorRegistered)
+        isinstance(body, kinds.ActorRegistered)
         and statement.subject == statement.author
         and body.role == "organisation"
         and body.public_key is not None
@@ -428,7 +428,7 @@ def _genesis_key_id(first_line: bytes) -> str:
             f"the first line is {statement.kind} on {statement.subject}, not the "
             "organisation registering its root key: an export starts with the genesis"
         )
-    assert isinstance(body, bodies.ActorRegistered) and body.public_key is not None
+    assert isinstance(body, kinds.ActorRegistered) and body.public_key is not None
     return env.key_id(base64.b64decode(body.public_key))
 
 

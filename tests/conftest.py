@@ -29,7 +29,7 @@ from provenance.authoring import init_store, sign_statement
 from provenance.errors import StatementRejected
 from provenance.keys import KeyRing, SigningKey
 from provenance.log.merkle import CompactRange, leaf_hash
-from provenance.model import bodies
+from provenance.model import fields
 from provenance.store import DB_NAME, Receipt, Store
 from provenance.store.logtable import node_id
 from provenance_cli.main import cli
@@ -263,7 +263,7 @@ class World:
         signer: str,
         kind: str,
         subject: str,
-        body: bodies.Body | dict[str, Any],
+        body: fields.Body | dict[str, Any],
         *,
         author: str | None = None,
         refs: list[str] | None = None,
@@ -285,7 +285,7 @@ class World:
         signer: str,
         kind: str,
         subject: str,
-        body: bodies.Body | dict[str, Any],
+        body: fields.Body | dict[str, Any],
         **kwargs: Any,
     ) -> Receipt:
         """Sign and append; return the receipt."""

@@ -34,7 +34,7 @@ from provenance.audit.blobs import check_blobs
 from provenance.audit.log import LogAudit
 from provenance.audit.report import AuditReport, Problem, Trusted
 from provenance.errors import InputError, ProvenanceError, StatementRejected, StoreError
-from provenance.model import bodies
+from provenance.model import kinds
 from provenance.model.kinds import KINDS
 from provenance.model.statement import Statement, parse_payload
 from provenance.projections.subjects import State, apply
@@ -493,7 +493,7 @@ class _Auditor:
         if statement.kind != row.kind:
             self.problem(f"index says kind {row.kind}, payload says {statement.kind}", **where)
         self._check_signature(envelope, statement, where)
-        if isinstance(statement.body, bodies.EvidenceAttached):
+        if isinstance(statement.body, kinds.EvidenceAttached):
             self.blobs.append((statement.body.digest, statement.body.size, where))
         rec = Recorded(sid, row.position, row.version, row.received_at, envelope, statement)
         try:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from provenance.canonical import canonical_json
 from provenance.errors import InputError
-from provenance.model.bodies import Body
+from provenance.model.fields import Body
 from provenance.model.kinds import KINDS, KindSpec
 from provenance.model.strict import CalendarValue
 from provenance.rules.dates import TIMESTAMP_PATTERN

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from provenance.errors import StoreError
-from provenance.model import bodies
+from provenance.model import kinds
 from provenance.projections.custody import custody_chain
 from provenance.projections.history import entry, withdrawals
 from provenance.projections.subjects import State, fold
@@ -66,7 +66,7 @@ class StoreSource:
         return [
             rec.subject
             for rec in registered
-            if isinstance(rec.statement.body, bodies.ActorRegistered)
+            if isinstance(rec.statement.body, kinds.ActorRegistered)
             and rec.statement.body.role == "organisation"
         ]
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from provenance.envelope import key_id
-from provenance.model import bodies
+from provenance.model import fields
 from provenance.records import Recorded
 
 State = dict[str, Any]
@@ -28,7 +28,7 @@ def _stamp(rec: Recorded) -> dict[str, Any]:
     }
 
 
-def _dump(body: bodies.Body) -> dict[str, Any]:
+def _dump(body: fields.Body) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude_none=True)
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from provenance.errors import InputError, StoreError
-from provenance.model import bodies
+from provenance.model import kinds
 from provenance.projections.subjects import State, apply, fold
 from provenance.records import Recorded
 from provenance.rules import strict_json
@@ -172,7 +172,7 @@ def challenges_by_target(store: Store, as_of: int | None = None) -> dict[str, li
     found: dict[str, list[Recorded]] = {}
     for rec in store.statements_of_kind("challenge.raised", as_of):
         body = rec.statement.body
-        assert isinstance(body, bodies.ChallengeRaised)
+        assert isinstance(body, kinds.ChallengeRaised)
         found.setdefault(body.target.id, []).append(rec)
     return found
 

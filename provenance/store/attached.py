@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from provenance.model.bodies import EvidenceAttached
+from provenance.model.kinds import EvidenceAttached
 from provenance.records import Recorded
 
 if TYPE_CHECKING:

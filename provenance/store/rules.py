@@ -16,7 +16,7 @@ import base64
 
 from provenance import envelope as env
 from provenance.errors import SignatureError
-from provenance.model import bodies
+from provenance.model import kinds
 from provenance.model.statement import Statement
 from provenance.rules import acceptance
 from provenance.store.rule_facts import TableFacts
@@ -55,19 +55,19 @@ def check_statement(
 def apply_effects(tables: Tables, statement: Statement, position: int) -> None:
     """Update the store tables for statements that change who may sign."""
     body = statement.body
-    if isinstance(body, bodies.ActorRegistered):
+    if isinstance(body, kinds.ActorRegistered):
         tables.insert_actor(actor_row(statement), position)
-    elif isinstance(body, bodies.ActorKeyRotated):
+    elif isinstance(body, kinds.ActorKeyRotated):
         public = base64.b64decode(body.public_key)
         tables.add_key(statement.subject, env.key_id(public), public, position)
-    elif isinstance(body, bodies.ActorKeyRevoked):
+    elif isinstance(body, kinds.ActorKeyRevoked):
         tables.revoke_key(body.key_id, position)
 
 
 def actor_row(statement: Statement) -> ActorRow:
     """The actors-table row an ``actor.registered`` statement creates."""
     body = statement.body
-    assert isinstance(body, bodies.ActorRegistered)
+    assert isinstance(body, kinds.ActorRegistered)
     public = base64.b64decode(body.public_key) if body.public_key else None
     return ActorRow(
         statement.subject,

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from provenance.authoring import sign_statement
 from provenance.envelope import pae
 from provenance.keys import SigningKey
-from provenance.model import bodies
+from provenance.model import kinds
 
 HERE = Path(__file__).parent
 VECTORS = HERE / "statements.json"
@@ -57,7 +57,7 @@ def build() -> list[dict[str, Any]]:
         kind="actor.registered",
         subject="tracer",
         author="tracer",
-        body=bodies.ActorRegistered(
+        body=kinds.ActorRegistered(
             name="Weapons tracing org", role="organisation", public_key=root.public_b64, admin=True
         ),
         issued_at="2024-01-08T09:00:00Z",
@@ -68,7 +68,7 @@ def build() -> list[dict[str, Any]]:
         kind="actor.registered",
         subject="alice",
         author="tracer",
-        body=bodies.ActorRegistered(name="Alice", role="researcher", public_key=alice.public_b64),
+        body=kinds.ActorRegistered(name="Alice", role="researcher", public_key=alice.public_b64),
         issued_at="2024-01-08T09:05:00Z",
     )
     out.append(_vector("register-alice", root, register))
@@ -77,7 +77,7 @@ def build() -> list[dict[str, Any]]:
         kind="evidence.registered",
         subject="item-m3",
         author="alice",
-        body=bodies.EvidenceRegistered(
+        body=kinds.EvidenceRegistered(
             item_kind="missile-remains",
             title="Remains of ballistic missile 3",
             recovered_at="2024-08",
@@ -91,7 +91,7 @@ def build() -> list[dict[str, Any]]:
         kind="finding.asserted",
         subject="finding-rapid-use",
         author="alice",
-        body=bodies.FindingAsserted(
+        body=kinds.FindingAsserted(
             claim="Produced in 2024 and used within months.",
             evidence=["item-m3"],
             limitations=["The marking gives a year, not a month."],

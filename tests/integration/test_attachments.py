@@ -23,7 +23,7 @@ import provenance_cli.attach  # noqa: F401  (registers the commands on `prov evi
 from provenance.audit.blobs import check_attachments
 from provenance.blobs import CHUNK_SIZE
 from provenance.errors import InputError, VerificationError
-from provenance.model.bodies import EvidenceAttached
+from provenance.model.kinds import EvidenceAttached
 from provenance.store.attached import attachments
 
 BACKENDS = ("sqlite", "postgres")

@@ -14,7 +14,7 @@ from conftest import Demo, raw_db
 from provenance.audit import Trusted, audit
 from provenance.authoring import sign_statement
 from provenance.keys import KeyRing
-from provenance.model import bodies
+from provenance.model import fields, kinds
 from provenance.store import Store
 from provenance.store.checkpoints import sign_checkpoint
 from provenance_cli.main import cli
@@ -42,7 +42,7 @@ def _append_one(demo: Demo, store_dir: Path | str, title: str) -> None:
                 kind="evidence.registered",
                 subject=f"item-{title}",
                 author="analyst",
-                body=bodies.EvidenceRegistered(item_kind="other", title=title),
+                body=kinds.EvidenceRegistered(item_kind="other", title=title),
             )
         )
 
@@ -137,7 +137,7 @@ def test_library_since_equals_full_audit_on_a_clean_store(demo: Demo, new_store:
 
 
 def _sign_as(
-    demo: Demo, store_dir: Path | str, signer: str, kind: str, subject: str, body: bodies.Body
+    demo: Demo, store_dir: Path | str, signer: str, kind: str, subject: str, body: fields.Body
 ) -> None:
     key = KeyRing(demo.keys_dir).load(signer)
     with Store.open(store_dir) as store:
@@ -151,7 +151,7 @@ def test_since_after_an_ordinary_statement_on_an_existing_subject_is_ok(
     trusted checkpoint continues that item's history; it is not damage."""
     store_dir = demo.copy_to(new_store("store"))
     saved = _saved_checkpoint(demo, store_dir, tmp_path)
-    mark = bodies.EvidenceMarking(text="2024", meaning="production year", value="2024")
+    mark = kinds.EvidenceMarking(text="2024", meaning="production year", value="2024")
     _sign_as(demo, store_dir, "field-team", "evidence.marking", "item-m3", mark)
     result = _verify(store_dir, "--since", str(saved))
     assert result.exit_code == 0, result.output
@@ -171,7 +171,7 @@ def test_since_after_withdrawing_a_statement_recorded_before_the_checkpoint_is_o
             if r.kind == "evidence.marking" and r.subject_id == "item-m3"
         ]
     saved = _saved_checkpoint(demo, store_dir, tmp_path)
-    retraction = bodies.StatementRetracted(statement=marks[0].statement_id, reason="Re-read.")
+    retraction = kinds.StatementRetracted(statement=marks[0].statement_id, reason="Re-read.")
     _sign_as(demo, store_dir, "field-team", "statement.retracted", "item-m3", retraction)
     result = _verify(store_dir, "--since", str(saved))
     assert result.exit_code == 0, result.output

@@ -13,7 +13,7 @@ from provenance.ids import (
     is_statement_id,
     is_subject_id,
 )
-from provenance.model.bodies import StatementRef, SubjectRef
+from provenance.model.fields import StatementRef, SubjectRef
 
 SID = "ab" * 32
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from provenance.envelope import MAX_PAYLOAD_BYTES
 from provenance.errors import InputError
-from provenance.model import KINDS, bodies, build_payload, parse_payload
+from provenance.model import KINDS, build_payload, kinds, parse_payload
 from tests.unit.catalogue import ISSUED, SID, VALID_BODIES
 
 
@@ -61,14 +61,14 @@ def test_build_then_parse_round_trips() -> None:
     assert statement.author == "alice"
     assert statement.payload.issued_at == ISSUED
     assert statement.payload.refs == [SID]
-    assert isinstance(statement.body, bodies.FindingReaffirmed)
+    assert isinstance(statement.body, kinds.FindingReaffirmed)
     assert statement.body.model_dump(exclude_none=True) == body
     assert json.loads(payload)["body"] == body
 
 
 def test_build_accepts_a_body_model() -> None:
     """A pydantic body gives the same bytes as the equivalent dict (None fields omitted)."""
-    model = bodies.EvidenceMarking(text="2024", meaning="production year")
+    model = kinds.EvidenceMarking(text="2024", meaning="production year")
     as_model = _payload(kind="evidence.marking", body=model)
     as_dict = _payload(kind="evidence.marking", body={"text": "2024", "meaning": "production year"})
     assert as_model == as_dict

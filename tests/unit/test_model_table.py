@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from provenance.model import KINDS
-from provenance.model.bodies import ShortText, Text
+from provenance.model.fields import ShortText, Text
 from provenance.model.table import _model_shape, _Unsupported, build
 from provenance.rules.payload import TABLE
 
