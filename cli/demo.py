@@ -118,8 +118,8 @@ def demo(directory: str) -> None:
         click.echo(f"  {item['subject']:<18} {item['title']}, recovered {item['recovered_at']}")
         for m in item["markings"]:
             line = f"marking {m['text']!r} read as {m.get('meaning', '?')} {m.get('value', '')}"
-            if "retracted" in m:
-                line = f"{strike(line)} (retracted: {m['retracted']['reason']})"
+            if "withdrawn" in m:
+                line = f"{strike(line)} ({m['withdrawn']['how']}: {m['withdrawn']['reason']})"
             click.echo(f"  {'':<18} {line}")
         for c in item["components"]:
             click.echo(

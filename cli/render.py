@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from provenance.model.kinds import KINDS, KindSpec
 from provenance.store import Store
 
 
@@ -29,37 +30,75 @@ def _wrap(text: str, indent: str) -> str:
     return click.wrap_text(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent)
 
 
+def _creator(subject_type: str) -> KindSpec:
+    return next(spec for spec in KINDS.values() if spec.creates == subject_type)
+
+
+def _entry_kinds(subject_type: str) -> list[KindSpec]:
+    """The kinds that add entries to a subject of this type, one per entry list."""
+    seen: dict[str, KindSpec] = {}
+    for spec in KINDS.values():
+        if spec.entries is not None and spec.targets in (subject_type, "any"):
+            seen.setdefault(spec.entries, spec)
+    return list(seen.values())
+
+
+def withdrawn_line(w: dict[str, Any]) -> str:
+    """How an entry was withdrawn, by whom, where and why: the one line every view shows."""
+    by = f" by {short(w['superseded_by'])}" if "superseded_by" in w else ""
+    return (
+        f"{w['how'].upper()}{by} by {w['author']} at #{w['position']} "
+        f"(statement {short(w['statement_id'])}): {w['reason']}"
+    )
+
+
+def _lines(texts: list[str], indent: str) -> list[str]:
+    """Rendered lines, wrapped; a line the declaration indents goes one step further."""
+    return [_wrap(t.strip(), indent + "  " if t.startswith("  ") else indent) for t in texts if t]
+
+
+def _subject_lines(store: Store | None, state: dict[str, Any]) -> list[str]:
+    """Every part of a subject's state, from the declarations of its kinds."""
+    creator = _creator(state["type"])
+    lines = _lines(creator.render(state) if creator.render else [], "  ")
+    if "withdrawn" in state:
+        lines.append(strike("  (this subject's creating statement is withdrawn)"))
+        lines.append(f"    {withdrawn_line(state['withdrawn'])}")
+    created = state["created"]["statement_id"]
+    for spec in _entry_kinds(state["type"]):
+        entries = state.get(spec.entries or "", [])
+        if all(e.get("statement_id") == created for e in entries):
+            continue  # only the creating statement's own entry: shown above
+        for e in entries:
+            texts = spec.render(e) if spec.render else [spec.summary(e)]
+            body = _lines(texts, "  ")
+            if "withdrawn" in e:
+                body[0] = strike(body[0])
+                body.append(f"    {withdrawn_line(e['withdrawn'])}")
+            lines.extend(body)
+            lines.append(f"    {stamp(e)}")
+    if store is not None and state["type"] == "finding":
+        for link in store.views.links_to(state["subject"], "challenged-by"):
+            ch = store.views.subject(link["subject_id"])
+            if ch is not None:
+                lines.append(
+                    f"  challenge {ch['subject']} ({ch['challenge_kind']}, {ch['status']}), "
+                    f"attributed to {ch['attributed_to']}"
+                )
+    return lines
+
+
 def render_subject(store: Store, state: dict[str, Any]) -> str:
-    """A subject's current state as readable text."""
-    kind = state["type"]
-    lines = [f"{kind} {state['subject']}  (version {state['version']})"]
+    """A subject's current state as readable text: every kind, from its declaration."""
+    lines = [f"{state['type']} {state['subject']}  (version {state['version']})"]
     lines.append(f"  created {stamp(state['created'])}")
-    if kind == "actor":
-        lines.append(f"  name: {state['name']}  role: {state['role']}  admin: {state['admin']}")
-        lines.append(f"  key id: {state.get('key_id', '(no key: cannot sign)')}")
-    elif kind == "evidence":
-        lines.append(f"  {state['item_kind']}: {state['title']}")
-        for field in ("description", "recovered_at", "recovered_where", "custodian"):
-            if field in state:
-                lines.append(_wrap(f"{field.replace('_', ' ')}: {state[field]}", "  "))
-        for name, value in sorted(state.get("identifiers", {}).items()):
-            lines.append(f"  identifier {name}: {value}")
-        for m in state["markings"]:
-            meaning = f" -> {m.get('meaning')}: {m.get('value', '?')}" if "meaning" in m else ""
-            where = f" on {m['location']}" if "location" in m else ""
-            lines.append(f"  marking {m['text']!r}{where}{meaning}")
-            lines.append(f"    {stamp(m)}")
-    elif kind == "finding":
-        lines.extend(render_finding(store, state))
-    elif kind == "challenge":
-        lines.extend(render_challenge(state))
+    lines.extend(_subject_lines(store, state))
     return "\n".join(lines)
 
 
 def render_finding(store: Store, state: dict[str, Any], base: str = "") -> list[str]:
     """The body of a finding's view: claim, evidence, thread, challenges."""
-    lines = _finding_lines(store, state)
-    return _indent(lines, base)
+    return _indent(_subject_lines(store, state), base)
 
 
 def _indent(lines: list[str], base: str) -> list[str]:
@@ -67,69 +106,9 @@ def _indent(lines: list[str], base: str) -> list[str]:
     return [base + part for line in lines for part in line.split("\n")]
 
 
-def _finding_lines(store: Store, state: dict[str, Any]) -> list[str]:
-    likely = f", likelihood {state['likelihood']}" if "likelihood" in state else ""
-    lines = [
-        f"  status: {state['status']} (revision {state['revision']}), "
-        f"confidence {state['confidence']}{likely}",
-        _wrap(f"claim: {state['claim']}", "  "),
-    ]
-    for label in ("assumptions", "alternatives"):
-        for text in state.get(label, []):
-            lines.append(_wrap(f"{label[:-1]}: {text}", "  "))
-    if state["evidence"]:
-        lines.append(f"  rests on: {', '.join(state['evidence'])}")
-    for lim in state["limitations"]:
-        lines.append(_wrap(f"limitation: {lim}", "  "))
-    if state["revision"] > 1:
-        lines.append("  versions:")
-        for v in state["versions"]:
-            lines.append(_wrap(f"r{v['revision']} ({v['confidence']}): {v['claim']}", "    "))
-            if "reason" in v:
-                lines.append(_wrap(f"reason: {v['reason']}", "      "))
-            lines.append(f"      {stamp(v)}")
-    for a in state["assessments"]:
-        lines.append(
-            _wrap(f"assessment: {a['stance']} ({a['confidence']}): {a['rationale']}", "  ")
-        )
-        lines.append(f"    {stamp(a)}")
-    for r in state["reaffirmations"]:
-        lines.append(_wrap(f"reaffirmed: {r['statement']}", "  "))
-        for obs in r.get("observations", []):
-            lines.append(_wrap(f"- {obs}", "    "))
-        lines.append(f"    {stamp(r)}")
-    for link in store.views.links_to(state["subject"], "challenged-by"):
-        ch = store.views.subject(link["subject_id"])
-        if ch is not None:
-            lines.append(
-                f"  challenge {ch['subject']} ({ch['challenge_kind']}, {ch['status']}), "
-                f"attributed to {ch['attributed_to']}"
-            )
-    return lines
-
-
 def render_challenge(state: dict[str, Any], base: str = "") -> list[str]:
     """The body of a challenge's view: target, claim, responses."""
-    return _indent(_challenge_lines(state), base)
-
-
-def _challenge_lines(state: dict[str, Any]) -> list[str]:
-    t = state["target"]
-    lines = [
-        f"  {state['challenge_kind']} challenge to {t['type']} {t['id']}  "
-        f"status: {state['status']}",
-        f"  raised by (attributed to): {state['attributed_to']}",
-        f"  recorded by: {state['created']['author']}",
-        _wrap(f"claim: {state['claim']}", "  "),
-    ]
-    if "source" in state:
-        lines.append(f"  source: {state['source']}")
-    for r in state["responses"]:
-        lines.append(
-            _wrap(f"response ({r['stance']}) from {r['attributed_to']}: {r['text']}", "  ")
-        )
-        lines.append(f"    recorded {stamp(r)}")
-    return lines
+    return _indent(_subject_lines(None, state), base)
 
 
 def strike(text: str) -> str:
@@ -148,10 +127,7 @@ def render_history(entries: list[dict[str, Any]]) -> str:
         w = e.get("withdrawn")
         lines.append(strike(head) if w else head)
         if w:
-            lines.append(
-                f"    {w['how'].upper()} by {w['by']} at #{w['position']} "
-                f"(statement {short(w['statement_id'])}): {w['reason']}"
-            )
+            lines.append(f"    {withdrawn_line(w)}")
         if "attributed_to" in e:
             lines.append(f"    attributed to {e['attributed_to']}")
         lines.append(

@@ -13,7 +13,7 @@ from provenance.store.location import Location
 
 from .context import echo_json, fail, handle_errors, json_option, open_store, store_option
 from .read import as_of_option, resolve, say_position
-from .render import render_history, short, strike
+from .render import render_history, short, strike, withdrawn_line
 
 
 @click.command("diff")
@@ -159,7 +159,7 @@ def render_dispute(view: dict[str, Any]) -> str:
         )
         if "withdrawn" in e:
             w = e["withdrawn"]
-            lines.append(f"           {w['how'].upper()} by {w['by']}: {w['reason']}")
+            lines.append(f"           {withdrawn_line(w)}")
     return "\n".join(lines)
 
 

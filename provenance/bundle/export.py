@@ -50,19 +50,22 @@ def _blob_bytes(blobs: BlobStore, digest: str, size: int) -> bytes:
 
 
 def _depends_on(store: Store, rec: Recorded) -> set[str]:
-    """The subjects a statement rests on: its author, what it refers to, what its body names."""
+    """The subjects a statement rests on: its author, what it refers to, what its body names.
+
+    Read from its kind's declared references: a subject it names, and the
+    subject of each statement it names (in its refs or in its body).
+    """
     body = rec.statement.body.model_dump(mode="json", exclude_none=True)
-    kind = rec.statement.kind
     subjects = {rec.statement.author}
     statements = list(rec.statement.payload.refs)
-    if kind in ("finding.asserted", "finding.revised"):
-        subjects.update(body["evidence"])
-    if kind in ("challenge.raised", "trace.requested"):
-        target = body["target"]
-        if target["type"] in ("assessment", "component"):
-            statements.append(target["id"])
-        else:
-            subjects.add(target["id"])
+    for ref in rec.statement.spec.refs:
+        for value in ref.values(body):
+            to = ref.choices[value["type"]][0] if ref.to == "target" else ref.to
+            ident = value["id"] if ref.to == "target" else value
+            if to == "subject":
+                subjects.add(ident)
+            elif to == "statement":
+                statements.append(ident)
     for row in store.index_rows(statements).values():
         subjects.add(row.subject_id)
     return subjects

@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from provenance.model.kinds import KINDS
+from provenance.model.kinds import KINDS, Ref
 from provenance.model.statement import FORMAT, Payload
 from provenance.model.strict import CALENDAR_KEY, TEXT_KEY
 
@@ -108,6 +108,17 @@ def _model_shape(schema: dict[str, Any], where: str) -> dict[str, Any]:
     return _shape(schema, schema.get("$defs", {}), where)
 
 
+def _ref(ref: Ref) -> dict[str, Any]:
+    out: dict[str, Any] = {"member": ref.member, "to": ref.to}
+    if ref.subject_type is not None:
+        out["subject_type"] = ref.subject_type
+    if ref.relation is not None:
+        out["relation"] = ref.relation
+    if ref.choices:
+        out["choices"] = {t: list(c) for t, c in sorted(ref.choices.items())}
+    return out
+
+
 def build() -> dict[str, Any]:
     """The table as a JSON-ready object."""
     envelope = Payload.model_json_schema()
@@ -123,10 +134,32 @@ def build() -> dict[str, Any]:
             "needs_refs": spec.needs_refs,
             "admin_only": spec.admin_only,
             "body": _model_shape(spec.body.model_json_schema(), f"{name}.body"),
+            "refs": [_ref(ref) for ref in spec.refs],
+            "withdraws": spec.withdraws,
         }
         for name, spec in sorted(KINDS.items())
     }
     return {"format": FORMAT, "payload": payload, "kinds": kinds}
+
+
+def _ref_words(ref: dict[str, Any]) -> str:
+    """One clause of kinds.md saying what a declared reference names."""
+    member = f"`body.{ref['member']}`"
+    if ref["to"] == "subject":
+        words = f"{member} names subjects of type `{ref['subject_type']}` (never its own subject)"
+    elif ref["to"] == "statement":
+        words = f"{member} names a statement"
+    elif ref["to"] == "digest":
+        words = f"{member} is the SHA-256 of an attached file"
+    else:
+        named = ", ".join(
+            f"`{t}`: a {what} ({'of type' if what == 'subject' else 'of kind'} `{of}`)"
+            for t, (what, of) in ref["choices"].items()
+        )
+        words = f"{member} names, by its `type`, {named}"
+    if "relation" in ref:
+        words += f"; the views link it to this statement as `{ref['relation']}`"
+    return words
 
 
 def generate() -> str:
@@ -243,6 +276,10 @@ def markdown() -> str:
             extra.append("`refs` MUST NOT be empty")
         if spec["admin_only"]:
             extra.append("signed only by an actor of role `organisation` or an administrator")
+        for ref in spec["refs"]:
+            extra.append(_ref_words(ref))
+        if spec["withdraws"]:
+            extra.append(f"it withdraws the statement `body.{spec['withdraws']}` names")
         parts += [f"## `{name}`\n", f"It {what}" + "".join(f"; {e}" for e in extra) + ".\n"]
         if spec["body"]["members"]:
             parts += [head, *_rows(spec["body"], "body."), ""]

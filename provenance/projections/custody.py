@@ -26,7 +26,7 @@ Chain = dict[str, Any]
 
 def custody_chain(item: dict[str, Any]) -> Chain:
     """Analyse the custody events of an evidence item's state."""
-    events = [e for e in item.get("custody", []) if "retracted" not in e]
+    events = [e for e in item.get("custody", []) if "withdrawn" not in e]
     events.sort(key=lambda e: (e["at"], e["position"]))
     holder: str | None = None
     gaps: list[dict[str, Any]] = []

@@ -134,8 +134,8 @@ def dispute_from(source: Source, finding: str, position: int) -> dict[str, Any]:
                 "title": item_state["title"],
                 "item_kind": item_state["item_kind"],
                 "grade": item_state.get("grade"),
-                "markings": sum("retracted" not in m for m in item_state["markings"]),
-                "attachments": sum("retracted" not in a for a in item_state["attachments"]),
+                "markings": sum("withdrawn" not in m for m in item_state["markings"]),
+                "attachments": sum("withdrawn" not in a for a in item_state["attachments"]),
                 "custody": chain["status"],
                 "custodian": chain["custodian"] or item_state.get("custodian"),
             }

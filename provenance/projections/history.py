@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from provenance.projections.views import summarise
+from provenance.model.kinds import withdrawal
+from provenance.projections.subjects import new_entry
 from provenance.records import Recorded
 
 
+def summarise(rec: Recorded) -> str:
+    """A one-line description of a statement, from its kind's declaration."""
+    body = rec.statement.body.model_dump(mode="json", exclude_none=True)
+    return rec.statement.spec.summary(body)
+
+
 def withdrawals(records: list[Recorded]) -> dict[str, dict[str, Any]]:
-    """Statement id -> how it was withdrawn (retracted or superseded), by whom and why."""
+    """Statement id -> the ``withdrawn`` record of the statement that withdrew it.
+
+    The record has the one shape a subject's state uses too (see
+    :mod:`provenance.model.kinds.statement`).
+    """
     out = {}
     for rec in records:
-        if rec.statement.kind in ("statement.retracted", "statement.superseded"):
+        spec = rec.statement.spec
+        if spec.withdraws is not None:
             body = rec.statement.body.model_dump(mode="json", exclude_none=True)
-            out[body["statement"]] = {
-                "how": rec.statement.kind.removeprefix("statement."),
-                "by": rec.statement.author,
-                "reason": body["reason"],
-                "statement_id": rec.statement_id,
-                "position": rec.position,
-                **({"superseded_by": body["superseded_by"]} if "superseded_by" in body else {}),
-            }
+            out[body[spec.withdraws]] = withdrawal(spec.name, body, new_entry(rec))
     return out
 
 

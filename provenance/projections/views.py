@@ -17,6 +17,7 @@ from typing import Any
 
 from provenance.errors import InputError, StoreError
 from provenance.model import kinds
+from provenance.projections.history import summarise
 from provenance.projections.subjects import State, apply, fold
 from provenance.records import Recorded
 from provenance.rules import strict_json
@@ -38,80 +39,28 @@ VIEW_TABLES = {
     "position INTEGER NOT NULL, notification_id INTEGER NOT NULL",
 }
 PAGE = 500
+VIEWS_FORMAT = "2"
+"""The shape of the states the views hold (``prov_meta`` key ``views_format``; none is 1).
 
-
-def _clip(text: str, n: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def summarise(rec: Recorded) -> str:
-    """A one-line description of a statement, for history listings."""
-    b = rec.statement.body.model_dump(mode="json", exclude_none=True)
-    kind = rec.statement.kind
-    if kind == "actor.registered":
-        keyed = "with a key" if "public_key" in b else "without a key"
-        return f"registered {b['role']} {b['name']!r} {keyed}" + (" (admin)" if b["admin"] else "")
-    if kind == "evidence.registered":
-        return f"registered {b['item_kind']}: {_clip(b['title'])}"
-    if kind == "evidence.marking":
-        meaning = f" ({b['meaning']}: {b.get('value', '?')})" if "meaning" in b else ""
-        return f"marking {b['text']!r}{meaning}"
-    if kind == "finding.asserted":
-        return f"asserted ({b['confidence']} confidence): {_clip(b['claim'])}"
-    if kind == "finding.assessed":
-        return f"assessed: {b['stance']} ({b['confidence']} confidence): {_clip(b['rationale'])}"
-    if kind == "finding.reaffirmed":
-        return f"reaffirmed: {_clip(b['statement'])}"
-    if kind == "finding.revised":
-        return f"revised ({b['confidence']} confidence): {_clip(b['claim'])}"
-    if kind == "challenge.raised":
-        t = b["target"]
-        return (
-            f"{b['challenge_kind']} challenge to {t['type']} {t['id'][:16]}, "
-            f"attributed to {b['attributed_to']}"
-        )
-    if kind == "challenge.responded":
-        return f"{b['stance']}, attributed to {b['attributed_to']}: {_clip(b['text'])}"
-    if kind == "evidence.custody":
-        moved = f" from {b['from_party']}" if "from_party" in b else ""
-        moved += f" to {b['to_party']}" if "to_party" in b else ""
-        return f"custody: {b['action']}{moved} at {b['at']} by {b['performed_by']}"
-    if kind == "evidence.attached":
-        return f"attached {b['media_type']} {b['digest'][:12]} ({b['size']} bytes)"
-    if kind == "evidence.component":
-        maker = f" by {b['manufacturer']}" if "manufacturer" in b else ""
-        return f"component {b['part']}{maker}" + (f", {b['country']}" if "country" in b else "")
-    if kind == "evidence.graded":
-        return f"graded {b['reliability']}{b['credibility']}: {_clip(b['rationale'])}"
-    if kind == "trace.requested":
-        return f"trace request to {b['addressee']} about {b['target']['type']}"
-    if kind == "trace.updated":
-        return f"trace {b['status']} at {b['at']}"
-    if kind == "statement.retracted":
-        return f"retracted {b['statement'][:12]}: {_clip(b['reason'])}"
-    if kind == "statement.superseded":
-        return f"superseded {b['statement'][:12]} by {b['superseded_by'][:12]}"
-    if kind == "actor.key_rotated":
-        return "rotated to a new key"
-    if kind == "actor.key_revoked":
-        return f"revoked key {b['key_id'][:16]}: {_clip(b['reason'])}"
-    return kind  # pragma: no cover
+Bump it when a fold changes what a state holds: views of another format are
+never read or compared, but rebuilt by the next writer (and, for a reader
+that may not write, replayed in memory). 2: withdrawals marked by one
+``withdrawn`` record; every subject has its empty entry lists.
+"""
 
 
 def _links(rec: Recorded) -> list[tuple[str, str]]:
-    """(target, relation) pairs this statement adds to the link table."""
+    """(target, relation) pairs this statement adds to the link table.
+
+    Its refs refer to earlier statements; each reference its kind declares
+    with a relation links the subject or statement it names.
+    """
     body = rec.statement.body.model_dump(mode="json", exclude_none=True)
-    kind = rec.statement.kind
     links = [(ref, "refers-to") for ref in rec.statement.payload.refs]
-    if kind == "challenge.raised":
-        links.append((body["target"]["id"], "challenged-by"))
-    if kind in ("finding.asserted", "finding.revised"):
-        links.extend((item, "evidence-for") for item in body["evidence"])
-    if kind == "trace.requested":
-        links.append((body["target"]["id"], "traced-by"))
-    if kind in ("statement.retracted", "statement.superseded"):
-        links.append((body["statement"], "withdrawn-by"))
+    for ref in rec.statement.spec.refs:
+        if ref.relation is not None:
+            for value in ref.values(body):
+                links.append((value["id"] if ref.to == "target" else value, ref.relation))
     return links
 
 
@@ -208,12 +157,23 @@ class Views:
                 "ON view_history (subject_id, version)"
             )
             tx.run("INSERT INTO view_tracking VALUES (1, -1, 0) ON CONFLICT DO NOTHING")
+        if self.stale_format() is not None:
+            self.store.set_meta("views_format", VIEWS_FORMAT)
+
+    def stale_format(self) -> str | None:
+        """The format of the stored views when it is not this version's, else None."""
+        held = self.store.meta.get("views_format", "1")
+        return None if held == VIEWS_FORMAT else held
 
     def rebuild(self) -> None:
         """Drop every view and replay all statements into fresh ones."""
         with self.store.transaction(commit=True) as tx:
             for name in VIEW_TABLES:
                 tx.run(f"DROP TABLE IF EXISTS {name}")
+            # Read as stale until the fresh views are made: a crash in between
+            # leaves them to be rebuilt again, never read in the old format.
+            tx.run("DELETE FROM prov_meta WHERE key = 'views_format'")
+        self.store.meta.pop("views_format", None)
         self.create_tables()
         self.catch_up()
 
@@ -280,6 +240,16 @@ class Views:
             return 0  # a snapshot reads; the views are brought up to date outside it
         if self._memory is not None:
             return self._catch_up_in_memory()
+        if not self.read_only and self.stale_format() is not None:
+            try:
+                self.rebuild()
+                return self.store.size()
+            except (StoreError, PersistenceError) as e:
+                if not _refused_write(e):
+                    raise
+                self.read_only = True
+                self.refusal = str(e)
+                return self._catch_up_in_memory()
         if not self.read_only and (why := self.out_of_step()) is not None:
             raise StoreError(
                 f"the store's views are out of step with the record ({why}): {OUT_OF_STEP}"
@@ -323,6 +293,13 @@ class Views:
         in-memory SQLite database, and what they lack is applied there. The
         reading commands then read that copy; nothing is written to the store.
         """
+        if self._memory is None and self.stale_format() is not None:
+            # Views of another format are not read: replay everything in memory.
+            memory = Tx(sqlite3.connect(":memory:", isolation_level=None).cursor())
+            for name, columns in VIEW_TABLES.items():
+                memory.run(f"CREATE TABLE {name} ({columns})")
+            memory.run("INSERT INTO view_tracking VALUES (1, -1, 0)")
+            self._memory = memory
         if self._memory is None:
             why = self.out_of_step()
             if why is not None:

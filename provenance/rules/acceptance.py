@@ -36,12 +36,16 @@ class KindRule:
         targets: the subject type it applies to (``"any"``: every type), or None.
         needs_refs: it must name at least one earlier statement in ``refs``.
         admin_only: only the organisation or an administrator may sign it.
+        subject_refs: (body member, subject type) for each body member that
+            names subjects: each must be a subject of that type, never the
+            statement's own subject.
     """
 
     creates: str | None = None
     targets: str | None = None
     needs_refs: bool = False
     admin_only: bool = False
+    subject_refs: tuple[tuple[str, str], ...] = ()
 
 
 # statements.md §3 (the kinds): read from the one table of kinds, which
@@ -52,11 +56,14 @@ KIND_RULES: dict[str, KindRule] = {
         targets=spec["targets"],
         needs_refs=spec["needs_refs"],
         admin_only=spec["admin_only"],
+        subject_refs=tuple(
+            (ref["member"], ref["subject_type"]) for ref in spec["refs"] if ref["to"] == "subject"
+        ),
     )
     for name, spec in TABLE["kinds"].items()
 }
 
-WITHDRAWALS = ("statement.retracted", "statement.superseded")
+WITHDRAWALS = tuple(name for name, spec in TABLE["kinds"].items() if spec["withdraws"])
 
 # Which trace statuses may follow which; a trace request starts as "sent".
 TRACE_NEXT: dict[str, frozenset[str]] = {
@@ -227,6 +234,12 @@ def check_statement(
             raise _reject(payload, f"ref {ref[:12]}… is not a statement in this store before it")
     if rule.needs_refs and not payload["refs"]:
         raise _reject(payload, "refs must name the statements that prompted it")
+    for member, subject_type in rule.subject_refs:
+        named = payload["body"].get(member, [])
+        for subject in named if isinstance(named, list) else [named]:
+            _require_subject(facts, payload, subject, subject_type)
+            if subject == payload["subject"]:
+                raise _reject(payload, f"{payload['kind']} cannot name its own subject {subject}")
     check = _BODY_RULES.get(str(payload["kind"]))
     if check is not None:
         check(facts, payload, author)
@@ -349,8 +362,6 @@ def _finding(facts: Facts, payload: Mapping[str, Any], author: ActorFact) -> Non
     evidence = payload["body"].get("evidence", [])
     if not evidence and not payload["refs"]:
         raise _reject(payload, "a finding must rest on evidence items or on statements")
-    for item in evidence:
-        _require_subject(facts, payload, item, "evidence")
 
 
 def _challenge(facts: Facts, payload: Mapping[str, Any], author: ActorFact) -> None:

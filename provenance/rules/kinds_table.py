@@ -31,7 +31,9 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "actor"
+   "refs": [],
+   "targets": "actor",
+   "withdraws": null
   },
   "actor.key_rotated": {
    "admin_only": false,
@@ -55,7 +57,9 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "actor"
+   "refs": [],
+   "targets": "actor",
+   "withdraws": null
   },
   "actor.registered": {
    "admin_only": true,
@@ -93,7 +97,9 @@ TABLE_JSON = r"""
    },
    "creates": "actor",
    "needs_refs": false,
-   "targets": null
+   "refs": [],
+   "targets": null,
+   "withdraws": null
   },
   "challenge.raised": {
    "admin_only": false,
@@ -161,7 +167,33 @@ TABLE_JSON = r"""
    },
    "creates": "challenge",
    "needs_refs": false,
-   "targets": null
+   "refs": [
+    {
+     "choices": {
+      "actor": [
+       "subject",
+       "actor"
+      ],
+      "assessment": [
+       "statement",
+       "finding.assessed"
+      ],
+      "finding": [
+       "subject",
+       "finding"
+      ],
+      "organisation": [
+       "subject",
+       "actor"
+      ]
+     },
+     "member": "target",
+     "relation": "challenged-by",
+     "to": "target"
+    }
+   ],
+   "targets": null,
+   "withdraws": null
   },
   "challenge.responded": {
    "admin_only": false,
@@ -203,7 +235,9 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "challenge"
+   "refs": [],
+   "targets": "challenge",
+   "withdraws": null
   },
   "evidence.attached": {
    "admin_only": false,
@@ -244,7 +278,14 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "evidence"
+   "refs": [
+    {
+     "member": "digest",
+     "to": "digest"
+    }
+   ],
+   "targets": "evidence",
+   "withdraws": null
   },
   "evidence.component": {
    "admin_only": false,
@@ -306,7 +347,9 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "evidence"
+   "refs": [],
+   "targets": "evidence",
+   "withdraws": null
   },
   "evidence.custody": {
    "admin_only": false,
@@ -411,7 +454,9 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "evidence"
+   "refs": [],
+   "targets": "evidence",
+   "withdraws": null
   },
   "evidence.graded": {
    "admin_only": false,
@@ -455,7 +500,9 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "evidence"
+   "refs": [],
+   "targets": "evidence",
+   "withdraws": null
   },
   "evidence.marking": {
    "admin_only": false,
@@ -499,7 +546,9 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "evidence"
+   "refs": [],
+   "targets": "evidence",
+   "withdraws": null
   },
   "evidence.registered": {
    "admin_only": false,
@@ -572,7 +621,9 @@ TABLE_JSON = r"""
    },
    "creates": "evidence",
    "needs_refs": false,
-   "targets": null
+   "refs": [],
+   "targets": null,
+   "withdraws": null
   },
   "finding.asserted": {
    "admin_only": false,
@@ -651,7 +702,16 @@ TABLE_JSON = r"""
    },
    "creates": "finding",
    "needs_refs": false,
-   "targets": null
+   "refs": [
+    {
+     "member": "evidence",
+     "relation": "evidence-for",
+     "subject_type": "evidence",
+     "to": "subject"
+    }
+   ],
+   "targets": null,
+   "withdraws": null
   },
   "finding.assessed": {
    "admin_only": false,
@@ -701,7 +761,9 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "finding"
+   "refs": [],
+   "targets": "finding",
+   "withdraws": null
   },
   "finding.reaffirmed": {
    "admin_only": false,
@@ -731,7 +793,9 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "finding"
+   "refs": [],
+   "targets": "finding",
+   "withdraws": null
   },
   "finding.revised": {
    "admin_only": false,
@@ -817,7 +881,16 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": true,
-   "targets": "finding"
+   "refs": [
+    {
+     "member": "evidence",
+     "relation": "evidence-for",
+     "subject_type": "evidence",
+     "to": "subject"
+    }
+   ],
+   "targets": "finding",
+   "withdraws": null
   },
   "statement.retracted": {
    "admin_only": false,
@@ -842,7 +915,15 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "any"
+   "refs": [
+    {
+     "member": "statement",
+     "relation": "withdrawn-by",
+     "to": "statement"
+    }
+   ],
+   "targets": "any",
+   "withdraws": "statement"
   },
   "statement.superseded": {
    "admin_only": false,
@@ -872,7 +953,19 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "any"
+   "refs": [
+    {
+     "member": "statement",
+     "relation": "withdrawn-by",
+     "to": "statement"
+    },
+    {
+     "member": "superseded_by",
+     "to": "statement"
+    }
+   ],
+   "targets": "any",
+   "withdraws": "statement"
   },
   "trace.requested": {
    "admin_only": false,
@@ -937,7 +1030,25 @@ TABLE_JSON = r"""
    },
    "creates": "trace",
    "needs_refs": false,
-   "targets": null
+   "refs": [
+    {
+     "choices": {
+      "component": [
+       "statement",
+       "evidence.component"
+      ],
+      "item": [
+       "subject",
+       "evidence"
+      ]
+     },
+     "member": "target",
+     "relation": "traced-by",
+     "to": "target"
+    }
+   ],
+   "targets": null,
+   "withdraws": null
   },
   "trace.updated": {
    "admin_only": false,
@@ -972,7 +1083,9 @@ TABLE_JSON = r"""
    },
    "creates": null,
    "needs_refs": false,
-   "targets": "trace"
+   "refs": [],
+   "targets": "trace",
+   "withdraws": null
   }
  },
  "payload": {

@@ -329,9 +329,9 @@ def test_the_author_retracts_its_own_statement_and_nothing_is_deleted(w: World) 
     state = _state(w, ITEM)
     mark = state["markings"][0]
     assert mark["text"] == "2024"
-    assert mark["retracted"]["reason"] == "withdrawn by alice"
-    assert mark["retracted"]["author"] == "alice"
-    assert mark["retracted"]["statement_id"] == retraction.statement_id
+    assert mark["withdrawn"]["reason"] == "withdrawn by alice"
+    assert mark["withdrawn"]["author"] == "alice"
+    assert mark["withdrawn"]["statement_id"] == retraction.statement_id
     assert [x["statement"] for x in state["withdrawals"]] == [marking.statement_id]
     history = [r.statement_id for r in w.store.subject_records(ITEM)]
     assert marking.statement_id in history and history[-1] == retraction.statement_id
@@ -352,14 +352,14 @@ def test_an_administrator_may_retract(w: World) -> None:
     """The organisation (admin) may retract alice's statement; the mark names it."""
     marking = _marking(w, "2024")
     _retract(w, "root", marking.statement_id)
-    assert _state(w, ITEM)["markings"][0]["retracted"]["author"] == "org"
+    assert _state(w, ITEM)["markings"][0]["withdrawn"]["author"] == "org"
 
 
 def test_a_creating_statement_may_be_retracted(w: World) -> None:
     """Retracting the registration marks the subject itself."""
     created = _state(w, "item-2")["created"]["statement_id"]
     _retract(w, "alice", created, subject="item-2")
-    assert _state(w, "item-2")["retracted"]["reason"] == "withdrawn by alice"
+    assert _state(w, "item-2")["withdrawn"]["reason"] == "withdrawn by alice"
 
 
 def test_a_statement_is_retracted_on_its_own_subject(w: World) -> None:
@@ -397,10 +397,10 @@ def test_supersession_by_a_later_statement_of_the_same_kind(w: World) -> None:
     _supersede(w, old.statement_id, new.statement_id)
     marks = _state(w, ITEM)["markings"]
     assert [m["text"] for m in marks] == ["2O24", "2024"]
-    superseded = marks[0]["superseded"]
-    assert superseded["by"] == new.statement_id
+    superseded = marks[0]["withdrawn"]
+    assert superseded["superseded_by"] == new.statement_id
     assert (superseded["reason"], superseded["author"]) == ("re-read", "alice")
-    assert "superseded" not in marks[1]
+    assert "withdrawn" not in marks[1]
     _clean_audit(w)
 
 

@@ -654,7 +654,7 @@ def test_retract_by_prefix_on_the_statements_subject(w: World, prov: Prov) -> No
     body = w.store.statement(receipt["statement_id"]).statement.body.model_dump()
     assert body == {"statement": marking["statement_id"], "reason": "Misread."}
     mark = state(w, ITEM)["markings"][0]
-    assert (mark["retracted"]["reason"], mark["retracted"]["author"]) == ("Misread.", "alice")
+    assert (mark["withdrawn"]["reason"], mark["withdrawn"]["author"]) == ("Misread.", "alice")
 
 
 def test_retract_refused_for_another_non_admin(w: World, prov: Prov) -> None:
@@ -701,9 +701,9 @@ def test_supersede_by_a_later_statement(w: World, prov: Prov) -> None:
     )
     assert (receipt["kind"], receipt["subject"]) == ("statement.superseded", ITEM)
     marks = state(w, ITEM)["markings"]
-    assert marks[0]["superseded"]["by"] == new["statement_id"]
-    assert marks[0]["superseded"]["reason"] == "Re-read."
-    assert "superseded" not in marks[1]
+    assert marks[0]["withdrawn"]["superseded_by"] == new["statement_id"]
+    assert marks[0]["withdrawn"]["reason"] == "Re-read."
+    assert "withdrawn" not in marks[1]
 
 
 def test_supersede_refusals_are_one_line(w: World, prov: Prov) -> None:

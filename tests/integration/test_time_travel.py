@@ -23,6 +23,7 @@ from provenance.authoring import init_store
 from provenance.demo import CENTRAL_FINDING, MEETING_DAY
 from provenance.errors import InputError, StoreError
 from provenance.keys import KeyRing
+from provenance.model.kinds import entry_lists
 from provenance.projections.dispute import dispute
 from provenance.projections.subjects import State, apply
 from provenance.store import Store
@@ -643,19 +644,13 @@ def test_list_as_of_shows_only_subjects_created_then_with_their_status_then(
             "3",
             "4",
             [4],
-            [
-                "attachments",
-                "components",
-                "created",
-                "custody",
-                "grades",
-                "identifiers",
-                "item_kind",
-                "markings",
-                "subject",
-                "title",
-                "type",
-            ],
+            # Every entry list its kinds declare, and the registration's members.
+            sorted(
+                [
+                    *entry_lists("evidence"),
+                    *("created", "identifiers", "item_kind", "subject", "title", "type"),
+                ]
+            ),
         ),
     ],
 )
@@ -724,7 +719,7 @@ def test_history_strikes_through_a_retracted_marking(timed: Timed, prov: Prov) -
     )
     entries = prov.json("history", "item-1", "--store", str(timed.store_dir))
     withdrawn = entries[1]["withdrawn"]
-    assert (withdrawn["how"], withdrawn["by"], withdrawn["reason"]) == (
+    assert (withdrawn["how"], withdrawn["author"], withdrawn["reason"]) == (
         "retracted",
         "alice",
         "Misread the serial.",
@@ -746,7 +741,7 @@ def test_dispute_marks_a_withdrawn_statement(timed: Timed, prov: Prov) -> None:
     by_position = {e["position"]: e for e in now["argument"]}
     assert sorted(by_position) == [6, 8, 10, 13, 14]
     withdrawn = by_position[8]["withdrawn"]
-    assert (withdrawn["how"], withdrawn["by"], withdrawn["reason"], withdrawn["position"]) == (
+    assert (withdrawn["how"], withdrawn["author"], withdrawn["reason"], withdrawn["position"]) == (
         "retracted",
         "bob",
         "Assessed the wrong version.",
@@ -758,7 +753,8 @@ def test_dispute_marks_a_withdrawn_statement(timed: Timed, prov: Prov) -> None:
     text = prov.ok("dispute", "finding-1", "--store", str(timed.store_dir)).stdout
     struck = [line for line in text.splitlines() if "~~" in line]
     assert len(struck) == 1 and "#8" in struck[0] and "finding.assessed" in struck[0]
-    assert "RETRACTED by bob: Assessed the wrong version." in text
+    retraction = timed.ids[14][:12]
+    assert f"RETRACTED by bob at #14 (statement {retraction}): Assessed the wrong version." in text
     earlier = prov.ok("dispute", "finding-1", "--as-of", "13", "--store", str(timed.store_dir))
     assert "~~" not in earlier.stdout
     assert "RETRACTED" not in earlier.stdout

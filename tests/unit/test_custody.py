@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from conftest import Prov, World
 
+from provenance.model.kinds import withdrawal
 from provenance.projections.custody import custody_chain
 from provenance.store import Receipt
 
@@ -39,7 +40,11 @@ def event(
     if frm is not None:
         e["from_party"] = frm
     if retracted:
-        e["retracted"] = {"reason": "wrong item", "statement_id": "f" * 64, "position": 999}
+        e["withdrawn"] = withdrawal(
+            "statement.retracted",
+            {"statement": e["statement_id"], "reason": "wrong item"},
+            {**e, "statement_id": "f" * 64, "position": 999},
+        )
     return e
 
 

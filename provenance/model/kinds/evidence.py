@@ -124,7 +124,7 @@ def _marking(b: Mapping[str, Any]) -> str:
 def _render_marking(m: Mapping[str, Any]) -> list[str]:
     meaning = f" -> {m['meaning']}: {m.get('value', '?')}" if "meaning" in m else ""
     where = optional(m, "location", " on {}")
-    return [f"marking {m['text']!r}{where}{meaning}" + optional(m, "method", " (read by {})")]
+    return [f"marking {m['text']!r}{where}{meaning}" + optional(m, "method", " (method: {})")]
 
 
 def _custody(b: Mapping[str, Any]) -> str:
