@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from click.testing import CliRunner, Result
-from conftest import PG_URL, World, make_world
+from conftest import PG_URL, World, make_world, raw_db
 
 from provenance.audit import audit
 from provenance.errors import StoreError
@@ -297,3 +298,35 @@ def test_cut_connections_are_reported_as_such(
     assert seen_cut, "no command was ever cut off: the test did not test anything"
     with Store.open(world.store_dir) as store:
         assert audit(store).ok
+
+
+@pytest.mark.sqlite_only
+def test_a_read_only_copy_with_views_of_an_older_format_replays_them_in_memory(
+    tmp_path: Path, backend: str
+) -> None:
+    """Views an older version wrote are neither compared nor shown on a copy that cannot
+    rebuild them: verify says so in a note (not damage), reads replay in memory."""
+    _need_mounts()
+    world = make_world(tmp_path / "w")
+    world.evidence("item-1")
+    mark = world.put("alice", "evidence.marking", "item-1", {"text": "misread"})
+    world.put(
+        "alice", "statement.retracted", "item-1", {"statement": mark.statement_id, "reason": "No."}
+    )
+    world.store.views.catch_up()
+    world.store.close()
+    with raw_db(world.store_dir) as db:
+        db.execute("DELETE FROM prov_meta WHERE key = 'views_format'")
+        db.execute("UPDATE view_subjects SET state = '{\"old\": true}'")
+    copy = tmp_path / "copy"
+    shutil.copytree(world.store_dir, copy)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    with _mounted("--bind", "-o", "ro", str(copy), str(ro)):
+        result = _run(ro, "verify")
+        assert result.exit_code == 0, result.output
+        assert "stored views are of format 1" in result.output
+        shown = _run(ro, "show", "item-1", "--json")
+        assert shown.exit_code == 0, shown.output
+        state = json.loads(shown.output)
+        assert state["markings"][0]["withdrawn"]["reason"] == "No."

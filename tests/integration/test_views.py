@@ -5,6 +5,7 @@ Every test runs on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import Demo, World, raw_db
 
+from provenance.audit import audit
 from provenance.errors import StoreError
+from provenance.projections.views import VIEWS_FORMAT
 from provenance.store import Store
 
 BACKENDS = ("sqlite", "postgres")
@@ -261,3 +264,46 @@ def test_statement_row_matches_the_stored_statement(world: World) -> None:
     assert row is not None
     assert (row["subject_id"], row["version"], row["kind"]) == ("item-1", 2, "evidence.marking")
     assert world.store.views.statement_row("0" * 64) is None
+
+
+def _as_an_older_version_left_them(store_dir: Path | str) -> None:
+    """Rewrite the stored views as format 1 wrote them: no format row, old withdrawal keys."""
+    with raw_db(store_dir) as db:
+        db.execute("DELETE FROM prov_meta WHERE key = 'views_format'")
+        for subject, state in db.execute("SELECT subject_id, state FROM view_subjects").fetchall():
+            old = json.loads(state)
+            if not old.get("withdrawals"):
+                old.pop("withdrawals", None)
+            for entries in old.values():
+                for e in entries if isinstance(entries, list) else []:
+                    if isinstance(e, dict) and "withdrawn" in e:
+                        w = e.pop("withdrawn")
+                        e[w["how"]] = {"reason": w["reason"], "by": w["author"]}
+            db.execute(
+                "UPDATE view_subjects SET state = ? WHERE subject_id = ?",
+                (json.dumps(old, sort_keys=True), subject),
+            )
+
+
+def test_views_of_an_older_format_are_rebuilt_by_the_next_writer(world: World) -> None:
+    """Upgrading never makes an intact store look damaged, nor shows old-shaped views."""
+    _story(world)
+    mark = world.put("alice", "evidence.marking", "item-1", {"text": "misread"})
+    world.put(
+        "alice", "statement.retracted", "item-1", {"statement": mark.statement_id, "reason": "No."}
+    )
+    world.store.views.catch_up()
+    world.store.close()
+    _as_an_older_version_left_them(world.store_dir)
+    with Store.open(world.store_dir) as store:
+        assert store.views.stale_format() == "1"
+        report = audit(store)  # catches the views up first: a writer rebuilds them
+        assert report.ok, [p.describe() for p in report.problems]
+        assert store.views.stale_format() is None
+        assert store.meta["views_format"] == VIEWS_FORMAT
+        _assert_views_equal_replay(store)
+        marks = store.views.subject("item-1")
+        assert marks is not None and marks["markings"][-1]["withdrawn"]["how"] == "retracted"
+    with raw_db(world.store_dir) as db:
+        row = db.execute("SELECT value FROM prov_meta WHERE key = 'views_format'").fetchone()
+    assert row[0] == VIEWS_FORMAT
