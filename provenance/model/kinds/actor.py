@@ -73,6 +73,8 @@ def _render_actor(state: Mapping[str, Any]) -> list[str]:
         f"name: {state['name']}  role: {state['role']}  admin: {state['admin']}",
         f"key id: {state.get('key_id', '(no key: cannot sign)')}",
     ]
+    if "public_key" in state:
+        lines.append(f"public key: {state['public_key']}")
     for k in state["keys"]:
         ended = ""
         if "revoked" in k:

@@ -113,14 +113,23 @@ def _render_finding(state: Mapping[str, Any]) -> list[str]:
 
 
 def _render_version(v: Mapping[str, Any]) -> list[str]:
-    lines = [f"r{v['revision']} ({v['confidence']}): {v['claim']}"]
+    likely = optional(v, "likelihood", ", likelihood {}")
+    lines = [f"r{v['revision']} ({v['confidence']}{likely}): {v['claim']}"]
     if "reason" in v:
         lines.append(f"  reason: {v['reason']}")
+    if v.get("evidence"):
+        lines.append(f"  rests on: {', '.join(v['evidence'])}")
+    for label in ("limitations", "assumptions", "alternatives"):
+        for text in v.get(label, []):
+            lines.append(f"  {label[:-1]}: {text}")
+    if v.get("prompted_by"):
+        lines.append(f"  prompted by: {', '.join(r[:12] for r in v['prompted_by'])}")
     return lines
 
 
 def _render_assessment(a: Mapping[str, Any]) -> list[str]:
-    return [f"assessment: {a['stance']} ({a['confidence']}): {a['rationale']}"]
+    likely = optional(a, "likelihood", ", likelihood {}")
+    return [f"assessment: {a['stance']} ({a['confidence']}{likely}): {a['rationale']}"]
 
 
 def _render_reaffirmation(r: Mapping[str, Any]) -> list[str]:

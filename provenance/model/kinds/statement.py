@@ -33,6 +33,12 @@ class StatementSuperseded(Body):
     reason: Text
 
 
+def _render(w: Mapping[str, Any]) -> list[str]:
+    by = f" by {w['superseded_by']}" if "superseded_by" in w else ""
+    how = "superseded" if by else "retracted"
+    return [f"{how} statement {w['statement']}{by}", f"  reason: {w['reason']}"]
+
+
 WITHDRAWN = Ref("statement", "statement", relation="withdrawn-by")
 
 
@@ -53,6 +59,7 @@ SPECS = (
         refs=(WITHDRAWN,),
         entries="withdrawals",
         withdraws="statement",
+        render=_render,
     ),
     KindSpec(
         "statement.superseded",
@@ -62,5 +69,6 @@ SPECS = (
         refs=(WITHDRAWN, Ref("superseded_by", "statement")),
         entries="withdrawals",
         withdraws="statement",
+        render=_render,
     ),
 )
