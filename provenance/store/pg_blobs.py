@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from provenance.blobs import (
     CHUNK_SIZE,
@@ -32,9 +33,22 @@ from provenance.blobs import (
     sha256_file,
 )
 from provenance.errors import InputError, StoreError, VerificationError
+from provenance.store.location import Location
+from provenance.store.tables import Tx
 
-if TYPE_CHECKING:
-    from provenance.store.store import Store
+
+class Database(Protocol):
+    """What the blobs need of their store (a :class:`provenance.store.store.Store`).
+
+    Named by its calls rather than imported: store.py imports this module, so
+    importing store.py here would close an import cycle.
+    """
+
+    @property
+    def location(self) -> Location: ...
+
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Tx]: ...
+
 
 BLOB_TABLES = [
     "CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, size INTEGER NOT NULL)",
@@ -52,7 +66,7 @@ def _check_digest(digest: str) -> None:
 class PgBlobStore:
     """The blobs of one PostgreSQL store (the same calls as :class:`provenance.blobs.BlobStore`)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
         self.where = f"the blob tables of {store.location}"
 

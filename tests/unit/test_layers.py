@@ -1,15 +1,16 @@
-"""The layers of the library, enforced: each package imports only those below it.
+"""What the import contracts cannot say about the layers.
 
-Issue 10 §G; docs/adr/0010-layers.md. Before, ``store/store.py`` imported
-``projections/views.py``, which imported ``store/store.py``, and the audit
-lived inside the store. The check reads the import statements of every module
-(including imports inside functions), so a lazy import inside a method counts
-too.
+The layers themselves (issue 11 §6; docs/adr/0010-layers.md) are import-linter
+contracts in ``.importlinter``, which CI checks with ``lint-imports`` and
+``tests/unit/test_import_contracts.py`` runs and breaks on purpose. A
+contract can forbid an import but not require one, and it can forbid only
+the third-party packages it names; the tests here cover those two gaps.
 """
 
 from __future__ import annotations
 
 import ast
+import configparser
 import sys
 from pathlib import Path
 
@@ -17,75 +18,38 @@ import provenance
 from provenance.records import Recorded
 
 PACKAGE = Path(provenance.__file__).parent
-LAYERS = ["rules", "log", "model", "store", "projections", "audit", "bundle"]
-"""Bottom to top: a package may import the ones before it, never one after it."""
-
-PURE = {"rules", "log"}
-"""Packages that need nothing but the standard library and ``cryptography``."""
+ROOT = PACKAGE.parent
 
 
 def _imports(path: Path) -> set[str]:
+    """The absolute module names a file imports, at any depth (relative imports left out)."""
     tree = ast.parse(path.read_text(), str(path))
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.add(node.module)
     return found
 
 
-def _package_imports(package: str) -> dict[str, set[str]]:
-    return {
-        str(path.relative_to(PACKAGE)): _imports(path)
-        for path in sorted((PACKAGE / package).rglob("*.py"))
+def test_the_pure_contract_names_every_other_third_party_package_the_code_imports() -> None:
+    # import-linter forbids listed packages; it cannot allow only cryptography.
+    # So the pure layer's list must be every third-party package imported by
+    # the library or the command line, cryptography aside: a new dependency
+    # fails here until the pure contract forbids it too.
+    imported = {
+        name.split(".")[0]
+        for source in (PACKAGE, ROOT / "cli")
+        for path in source.rglob("*.py")
+        for name in _imports(path)
     }
-
-
-def test_no_package_imports_a_layer_above_it() -> None:
-    offenders = {}
-    for n, package in enumerate(LAYERS):
-        above = tuple(f"provenance.{p}" for p in LAYERS[n + 1 :])
-        for module, found in _package_imports(package).items():
-            bad = sorted(m for m in found if m.startswith(above))
-            if bad:
-                offenders[module] = bad
-    assert offenders == {}
-
-
-def test_the_pure_packages_import_nothing_but_the_standard_library_and_cryptography() -> None:
-    allowed = ("provenance.errors", *(f"provenance.{p}" for p in PURE))
-    offenders = {}
-    for package in PURE:
-        for module, found in _package_imports(package).items():
-            bad = sorted(
-                m
-                for m in found
-                if m.split(".")[0] not in sys.stdlib_module_names
-                and not m.startswith(("cryptography", *allowed))
-            )
-            if bad:
-                offenders[module] = bad
-    assert offenders == {}
-
-
-def test_only_the_store_imports_eventsourcing() -> None:
-    offenders = {
-        module: sorted(m for m in found if m.startswith("eventsourcing"))
-        for package in [p for p in LAYERS if p != "store"] + ["."]
-        for module, found in _package_imports(package).items()
-        if not module.startswith("store/")
-    }
-    assert {k: v for k, v in offenders.items() if v} == {}
-
-
-def test_the_library_never_imports_the_command_line() -> None:
-    offenders = {
-        module: sorted(m for m in found if m.startswith(("click", "provenance_cli")))
-        for package in [*LAYERS, "."]
-        for module, found in _package_imports(package).items()
-    }
-    assert {k: v for k, v in offenders.items() if v} == {}
+    third_party = imported - set(sys.stdlib_module_names) - {"provenance", "provenance_cli"}
+    config = configparser.ConfigParser()
+    config.read(ROOT / ".importlinter")
+    forbidden = set(config["importlinter:contract:pure"]["forbidden_modules"].split())
+    assert "cryptography" in third_party
+    assert forbidden == third_party - {"cryptography"}
 
 
 def test_the_views_depend_on_the_store() -> None:
