@@ -9,6 +9,7 @@ wrong; the next command catches them up.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any
 
 from provenance.errors import InputError, StoreError
 from provenance.model import kinds
+from provenance.model.kinds import SUBJECT_TYPES, entry_lists
 from provenance.projections.history import summarise
 from provenance.projections.subjects import State, apply, fold
 from provenance.records import Recorded
@@ -39,14 +41,26 @@ VIEW_TABLES = {
     "position INTEGER NOT NULL, notification_id INTEGER NOT NULL",
 }
 PAGE = 500
-VIEWS_FORMAT = "2"
-"""The shape of the states the views hold (``prov_meta`` key ``views_format``; none is 1).
+VIEWS_SHAPE = 2
+"""Bump it when a fold changes what a state holds (2: withdrawals marked by one
+``withdrawn`` record; every subject has its empty entry lists)."""
 
-Bump it when a fold changes what a state holds: views of another format are
-never read or compared, but rebuilt by the next writer (and, for a reader
-that may not write, replayed in memory). 2: withdrawals marked by one
-``withdrawn`` record; every subject has its empty entry lists.
-"""
+
+def _views_format() -> str:
+    """The shape of the states the views hold (``prov_meta`` key ``views_format``; none is 1).
+
+    Views of another format are never read or compared, but rebuilt by the
+    next writer (and, for a reader that may not write, replayed in memory).
+    It names :data:`VIEWS_SHAPE` and a digest of the entry lists every
+    subject type starts with, read from the kind declarations: a new kind
+    that adds entries changes every state of its type, and so the format.
+    """
+    lists = {t: entry_lists(t) for t in SUBJECT_TYPES}
+    digest = hashlib.sha256(json.dumps(lists, sort_keys=True).encode()).hexdigest()[:16]
+    return f"{VIEWS_SHAPE}-{digest}"
+
+
+VIEWS_FORMAT = _views_format()
 
 
 def _links(rec: Recorded) -> list[tuple[str, str]]:

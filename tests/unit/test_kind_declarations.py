@@ -161,3 +161,19 @@ def test_the_spec_table_row_says_what_the_declaration_says(kind: str) -> None:
             f"`{kind}`" in after and f"`{name}`" in after
         )
         assert mentioned, f"{kind}: optional member {name} is not in the spec's table"
+
+
+def test_a_new_entry_list_changes_the_views_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Views written before a kind added entries to a type are not read as current."""
+    from provenance.projections import views
+
+    assert views._views_format() == views.VIEWS_FORMAT
+    real = views.entry_lists
+    monkeypatch.setattr(
+        views,
+        "entry_lists",
+        lambda t: (*real(t), "photographs") if t == "evidence" else real(t),
+    )
+    changed = views._views_format()
+    assert changed != views.VIEWS_FORMAT
+    assert changed.split("-")[0] == views.VIEWS_FORMAT.split("-")[0] == str(views.VIEWS_SHAPE)
