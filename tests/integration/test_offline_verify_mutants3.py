@@ -4,7 +4,8 @@ These complete tests/integration/test_offline_verify_mutants2.py (issue 10 §H):
 a key id whose characters are stripped with the wrong alphabet, a proof of
 exactly two lines, a proof with an empty line before its hashes, a witness key
 given twice before a third one, two witness keys whose names and key IDs
-collide, and a rule that breaks on a statement instead of judging it. Each
+collide, a rule that breaks on a statement instead of judging it, and the
+command line reading a file of exactly the size limit. Each
 test checks the exact failures or the exact ``BundleError``. No zipapp is
 built here, so a mutated module can run these (docs/testing.md).
 """
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from provenance.bundle import offline_verify as ov
 from provenance.bundle.offline_verify import BundleError, verify_bundle
 from provenance.log.note import COSIGNATURE_V1, format_verifier_key, key_id, parse_verifier_key
 from provenance.rules import acceptance
@@ -125,3 +128,22 @@ def test_a_rule_that_breaks_is_a_failure_naming_the_error(
 
     monkeypatch.setattr(acceptance, "check_statement", breaks_at_3)
     assert failures(golden()) == [f"{_label(3)}cannot be checked: {text}"]
+
+
+# -- main: the size limit ---------------------------------------------------------------------
+
+
+def test_the_command_reads_a_bundle_of_exactly_the_size_limit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = json.dumps(golden()).encode()
+    monkeypatch.setattr(ov, "MAX_BUNDLE_BYTES", len(data))
+    path = tmp_path / "bundle.json"
+    path.write_bytes(data)
+    assert ov.main([str(path), "--vkey", VKEY]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("OK: 4 statements on finding-rapid-use ") and err == ""
+    path.write_bytes(data + b" ")
+    assert ov.main([str(path), "--vkey", VKEY]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"error: not a bundle: it is over {len(data)} bytes\n"
