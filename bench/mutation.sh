@@ -47,7 +47,7 @@ DEFAULT_TABLE=(
   "provenance/envelope.py=tests/unit/test_envelope.py tests/unit/test_envelope_mutants.py"
   "provenance/canonical.py=tests/unit/test_canonical.py tests/unit/test_canonical_mutants.py"
   "provenance/rules=tests/unit/rules"
-  "provenance/bundle/offline_verify.py=tests/integration/test_bundle_tamper.py tests/golden/test_golden_bundle.py tests/integration/test_offline_verify_mutants.py tests/integration/test_offline_verify_main.py tests/integration/test_offline_verify_mutants2.py"
+  "provenance/bundle/offline_verify.py=tests/integration/test_bundle_tamper.py tests/golden/test_golden_bundle.py tests/integration/test_offline_verify_mutants.py tests/integration/test_offline_verify_main.py tests/integration/test_offline_verify_mutants2.py tests/integration/test_offline_verify_mutants3.py"
 )
 
 die() { echo "mutation.sh: $*" >&2; exit 2; }
