@@ -288,6 +288,45 @@ def markdown() -> str:
     return "\n".join(parts)
 
 
+STATEMENTS_PATH = SPEC_PATH.with_name("statements.md")
+TABLE_START = (
+    "<!-- Generated from the kind declarations by `python -m provenance.model.table`: "
+    "edit provenance/model/kinds/, not this table. -->"
+)
+TABLE_END = "<!-- End of the generated table. -->"
+_NOUNS = {
+    "actor": "an actor",
+    "evidence": "an evidence item",
+    "finding": "a finding",
+    "challenge": "a challenge",
+    "trace": "a trace request",
+}
+
+
+def kinds_table() -> str:
+    """The table of kinds of ``docs/spec/statements.md`` section 3, from the declarations."""
+    lines = [
+        "| kind | subject | body members (required in bold) | more rules |",
+        "|---|---|---|---|",
+    ]
+    for name, spec in KINDS.items():
+        if spec.creates is not None:
+            subject = f"creates {_NOUNS[spec.creates]}"
+        elif spec.targets == "any":
+            subject = "targets the subject of the withdrawn statement"
+        else:
+            subject = f"targets {_NOUNS[str(spec.targets)]}"
+        rules = f" {spec.doc_rules} " if spec.doc_rules else " "
+        lines.append(f"| `{name}` | {subject} | {spec.doc_members} |{rules}|")
+    return "\n".join(lines)
+
+
+def statements_spec(current: str) -> str:
+    """``docs/spec/statements.md`` with its table of kinds regenerated."""
+    start, end = current.index(TABLE_START), current.index(TABLE_END)
+    return current[: start + len(TABLE_START)] + "\n" + kinds_table() + "\n" + current[end:]
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else TABLE_PATH
     target.write_text(generate())
@@ -295,3 +334,5 @@ if __name__ == "__main__":
     if len(sys.argv) <= 1:
         SPEC_PATH.write_text(markdown())
         print(SPEC_PATH)
+        STATEMENTS_PATH.write_text(statements_spec(STATEMENTS_PATH.read_text()))
+        print(STATEMENTS_PATH)

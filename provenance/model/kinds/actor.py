@@ -99,6 +99,15 @@ SPECS = (
         admin_only=True,
         fold=_registered,
         render=_render_actor,
+        doc_members=(
+            "**name**, **role** (`organisation`, `researcher`, `auditor`, `state-delegation`, "
+            "`observer`), public_key (base64 of 32 raw bytes; an actor without one cannot sign), "
+            "admin (boolean, default false)"
+        ),
+        doc_rules=(
+            "signed by an actor of role `organisation` or an administrator (section 6.1, rule 5); "
+            "a public key belongs to one actor"
+        ),
     ),
     KindSpec(
         "actor.key_rotated",
@@ -106,6 +115,11 @@ SPECS = (
         lambda b: "rotated to a new key",
         targets="actor",
         fold=_rotated,
+        doc_members="**public_key**, reason",
+        doc_rules=(
+            "signed by the actor itself (with its current key), an actor of role `organisation` "
+            "or an administrator; the new key MUST NOT be registered to anyone"
+        ),
     ),
     KindSpec(
         "actor.key_revoked",
@@ -113,5 +127,10 @@ SPECS = (
         lambda b: f"revoked key {b['key_id'][:16]}: {clip(b['reason'])}",
         targets="actor",
         fold=_revoked,
+        doc_members="**key_id**, **reason**",
+        doc_rules=(
+            "signed by the actor itself, an actor of role `organisation` or an administrator; the "
+            "key MUST be one of the actor's and not already revoked"
+        ),
     ),
 )

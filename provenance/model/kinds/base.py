@@ -97,6 +97,9 @@ class KindSpec:
             None: the summary is shown.
         withdraws: for a withdrawal (retraction, supersession), the body member
             naming the statement withdrawn.
+        doc_members: its body's members as ``docs/spec/statements.md`` lists
+            them (Markdown; required ones in bold), with what each means.
+        doc_rules: what the rules require of it beyond its shape (Markdown).
     """
 
     name: str
@@ -112,6 +115,8 @@ class KindSpec:
     refold: Callable[[State], None] | None = None
     render: Callable[[Mapping[str, Any]], list[str]] | None = None
     withdraws: str | None = None
+    doc_members: str = ""
+    doc_rules: str = ""
 
     @property
     def subject_type(self) -> SubjectType:

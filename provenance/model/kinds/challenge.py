@@ -97,6 +97,17 @@ SPECS = (
         refs=(TARGET,),
         fold=_raised,
         render=_render_challenge,
+        doc_members=(
+            '**target** (`{"type": "finding"|"assessment"|"actor"|"organisation", '
+            '"id": ...}`; the id of an assessment is its statement id), **challenge_kind** '
+            "(`impartiality`, `methodology`, `authenticity`, `chain-of-custody`), "
+            "**attributed_to** (the party that raised it; it need not hold a key), **claim**, "
+            "source"
+        ),
+        doc_rules=(
+            "the target MUST exist and be of the named type (`organisation`: an actor whose role "
+            "is organisation)"
+        ),
     ),
     KindSpec(
         "challenge.responded",
@@ -106,5 +117,8 @@ SPECS = (
         entries="responses",
         fold=_responded,
         render=_render_response,
+        doc_members=(
+            "**stance** (`rebuts`, `concedes`, `clarifies`), **attributed_to**, **text**, source"
+        ),
     ),
 )

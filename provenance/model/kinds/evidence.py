@@ -196,6 +196,13 @@ SPECS = (
         creates="evidence",
         fold=lambda state, body, entry, refs: keep(state, body),
         render=_render_item,
+        doc_members=(
+            "**item_kind** (`missile-remains`, `weapon`, `munition`, `component`, `document`, "
+            "`photograph`, `video`, `sample`, `other`), **title**, description, recovered_at (UTC "
+            "date or time: `2024`, `2024-07`, `2024-07-15`, `2024-07-15T09:30Z`, "
+            "`2024-07-15T09:30:00Z`), recovered_where, custodian, identifiers (object, name to "
+            "string)"
+        ),
     ),
     KindSpec(
         "evidence.marking",
@@ -204,6 +211,10 @@ SPECS = (
         targets="evidence",
         entries="markings",
         render=_render_marking,
+        doc_members=(
+            "**text** (as read), location, meaning (e.g. `production year`), value (e.g. `2024`), "
+            "method"
+        ),
     ),
     KindSpec(
         "evidence.custody",
@@ -212,6 +223,16 @@ SPECS = (
         targets="evidence",
         entries="custody",
         render=_render_custody,
+        doc_members=(
+            "**action** (`collected`, `transferred`, `examined`, `copied`, `stored`), **at** (UTC "
+            "date or time of the act), **performed_by**, from_party, to_party, location, purpose "
+            "(or authority), method (or tool and version), condition, changes (`[{description, "
+            "made_by, reason}]`: unavoidable changes)"
+        ),
+        doc_rules=(
+            "`collected` and `transferred` need to_party; `transferred` needs from_party; "
+            "`stored` needs location"
+        ),
     ),
     KindSpec(
         "evidence.attached",
@@ -221,6 +242,11 @@ SPECS = (
         refs=(Ref("digest", "digest"),),
         entries="attachments",
         render=_render_attached,
+        doc_members=(
+            "**digest** (hex SHA-256 of the file), **size** (bytes), **media_type**, filename, "
+            "caption"
+        ),
+        doc_rules="the file is kept in the store's content-addressed blob store",
     ),
     KindSpec(
         "evidence.component",
@@ -229,6 +255,10 @@ SPECS = (
         targets="evidence",
         entries="components",
         render=_render_component,
+        doc_members=(
+            "**part**, manufacturer, country, part_number, lot, date_code, date_code_meaning, notes"
+        ),
+        doc_rules="its statement id names the component (for trace requests)",
     ),
     KindSpec(
         "evidence.graded",
@@ -239,5 +269,7 @@ SPECS = (
         fold=_graded,
         refold=_regrade,
         render=_render_grade,
+        doc_members="**reliability** (`A`-`F`), **credibility** (integer 1-6), **rationale**",
+        doc_rules="the Admiralty code (AJP-2.1); the latest grading is the current one",
     ),
 )

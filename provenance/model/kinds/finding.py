@@ -145,6 +145,11 @@ SPECS = (
         refs=(EVIDENCE,),
         fold=_asserted,
         render=_render_finding,
+        doc_members=(
+            "**claim**, evidence (evidence item ids), limitations (strings), **confidence** "
+            "(`high`, `moderate`, `low`)"
+        ),
+        doc_rules="every evidence id MUST be an evidence item; evidence or refs MUST be non-empty",
     ),
     KindSpec(
         "finding.assessed",
@@ -153,6 +158,9 @@ SPECS = (
         targets="finding",
         entries="assessments",
         render=_render_assessment,
+        doc_members=(
+            "**stance** (`supports`, `contests`, `qualifies`), **confidence**, **rationale**"
+        ),
     ),
     KindSpec(
         "finding.reaffirmed",
@@ -162,6 +170,8 @@ SPECS = (
         entries="reaffirmations",
         fold=_reaffirmed,
         render=_render_reaffirmation,
+        doc_members="**statement**, observations (strings)",
+        doc_rules="refs name what it answers",
     ),
     KindSpec(
         "finding.revised",
@@ -173,5 +183,10 @@ SPECS = (
         entries="versions",
         fold=_revised,
         render=_render_version,
+        doc_members="**claim**, evidence, limitations, **confidence**, **reason**",
+        doc_rules=(
+            "refs MUST be non-empty: the statements that prompted the revision; the earlier "
+            "version stays in history"
+        ),
     ),
 )

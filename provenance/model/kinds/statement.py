@@ -60,6 +60,12 @@ SPECS = (
         entries="withdrawals",
         withdraws="statement",
         render=_render,
+        doc_members="**statement** (its id), **reason**",
+        doc_rules=(
+            "signed by the withdrawn statement's author, an actor of role `organisation` or an "
+            "administrator; the statement MUST belong to this subject, MUST NOT be withdrawn "
+            "already, and MUST NOT itself be a retraction or supersession"
+        ),
     ),
     KindSpec(
         "statement.superseded",
@@ -70,5 +76,10 @@ SPECS = (
         entries="withdrawals",
         withdraws="statement",
         render=_render,
+        doc_members=(
+            "**statement**, **superseded_by** (a later statement of the same kind and subject), "
+            "**reason**"
+        ),
+        doc_rules="as for retraction",
     ),
 )

@@ -75,6 +75,14 @@ SPECS = (
         refs=(TARGET,),
         fold=_requested,
         render=_render_request,
+        doc_members=(
+            '**target** (`{"type": "item"|"component", "id": ...}`; a component\'s id is '
+            "its statement id), **addressee**, **addressee_type** (`manufacturer`, `state`, "
+            "`other`), **question**, **sent_at**"
+        ),
+        doc_rules=(
+            "the target MUST exist (a component target MUST be an `evidence.component` statement)"
+        ),
     ),
     KindSpec(
         "trace.updated",
@@ -84,5 +92,14 @@ SPECS = (
         entries="updates",
         fold=_updated,
         render=lambda u: [f"{u['status']} at {u['at']}" + optional(u, "answer", ": {}")],
+        doc_members=(
+            "**status** (`acknowledged`, `answered`, `declined`, `no-response`), **at**, answer"
+        ),
+        doc_rules=(
+            "a request starts as `sent`; `sent` may become any status; `acknowledged` may become "
+            "`answered`, `declined` or `no-response`; `no-response` may become `acknowledged`, "
+            "`answered` or `declined`; `answered` and `declined` are final. answer is given "
+            "exactly when the status is `answered`"
+        ),
     ),
 )
