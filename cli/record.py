@@ -144,6 +144,52 @@ def evidence_component(
     )
 
 
+@evidence_group.command("derive")
+@click.argument("item")
+@click.option(
+    "--from", "source", required=True, metavar="SOURCE", help="The evidence item ITEM comes from."
+)
+@click.option(
+    "--relation",
+    type=click.Choice(["part-of", "derived-from"]),
+    required=True,
+    help="part-of: taken from SOURCE (an engine from a wreck); derived-from: made from it "
+    "(a working copy of a photograph).",
+)
+@click.option("--how", help="How it was taken or made.")
+@click.option("--at", "at_", metavar="WHEN", help="When (UTC date or time, e.g. 2024-08-21).")
+@click.option("--performed-by", help="Who took or made it.")
+@write_options
+@handle_errors
+def evidence_derive(
+    item: str,
+    source: str,
+    relation: str,
+    how: str | None,
+    at_: str | None,
+    performed_by: str | None,
+    writer: Writer,
+) -> None:
+    """Record that ITEM is part of, or derived from, the evidence item SOURCE.
+
+    \b
+    Example:
+      prov evidence derive item-engine --from item-m3 --relation part-of \\
+          --how "Removed from the wreck at the site." --at 2024-08-21 --key alice
+    """
+    writer.append(
+        kind="evidence.derived",
+        subject=item,
+        body={
+            "source": source,
+            "relation": relation,
+            "how": how,
+            "at": at_,
+            "performed_by": performed_by,
+        },
+    )
+
+
 @evidence_group.command("grade")
 @click.argument("item")
 @click.option(

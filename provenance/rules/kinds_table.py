@@ -458,6 +458,58 @@ TABLE_JSON = r"""
    "targets": "evidence",
    "withdraws": null
   },
+  "evidence.derived": {
+   "admin_only": false,
+   "body": {
+    "members": {
+     "at": {
+      "calendar": true,
+      "pattern": "^[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?Z)?)?)?$",
+      "type": "string"
+     },
+     "how": {
+      "maxLength": 20000,
+      "minLength": 1,
+      "text": "lines",
+      "type": "string"
+     },
+     "performed_by": {
+      "maxLength": 500,
+      "minLength": 1,
+      "text": "line",
+      "type": "string"
+     },
+     "relation": {
+      "enum": [
+       "part-of",
+       "derived-from"
+      ],
+      "type": "string"
+     },
+     "source": {
+      "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$",
+      "type": "string"
+     }
+    },
+    "required": [
+     "source",
+     "relation"
+    ],
+    "type": "object"
+   },
+   "creates": null,
+   "needs_refs": false,
+   "refs": [
+    {
+     "member": "source",
+     "relation": "source-of",
+     "subject_type": "evidence",
+     "to": "subject"
+    }
+   ],
+   "targets": "evidence",
+   "withdraws": null
+  },
   "evidence.graded": {
    "admin_only": false,
    "body": {
@@ -1117,6 +1169,7 @@ TABLE_JSON = r"""
      "evidence.attached",
      "evidence.component",
      "evidence.custody",
+     "evidence.derived",
      "evidence.graded",
      "evidence.marking",
      "evidence.registered",

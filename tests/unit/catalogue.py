@@ -42,6 +42,13 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
         "date_code_meaning": "week 12 of 2023",
     },
     "evidence.graded": {"reliability": "B", "credibility": 2, "rationale": "Usually reliable."},
+    "evidence.derived": {
+        "source": "item-1",
+        "relation": "part-of",
+        "how": "Removed from the wreck at the site.",
+        "at": "2024-08-21",
+        "performed_by": "Field team",
+    },
     "trace.requested": {
         "target": {"type": "item", "id": "item-1"},
         "addressee": "Maker Co",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -17,6 +17,7 @@ from provenance.model.fields import (
     Reliability,
     Sha256Hex,
     ShortText,
+    SubjectRef,
     Text,
 )
 from provenance.model.kinds.base import Entry, KindSpec, Ref, State, clip, keep, optional
@@ -104,6 +105,34 @@ class EvidenceGraded(Body):
     reliability: Reliability
     credibility: Credibility
     rationale: Text
+
+
+class EvidenceDerived(Body):
+    """The item is part of, or derived from, another item.
+
+    ``part-of``: taken from it (an engine removed from a wreck); ``derived-from``:
+    made from it (a working copy of an original photograph, a sample cut from a
+    fragment). The statement is appended to the part or the copy; ``source``
+    names the whole or the original, an earlier evidence item.
+    """
+
+    source: SubjectRef
+    relation: Literal["part-of", "derived-from"]
+    how: Text | None = None
+    at: DateOrTime | None = None
+    performed_by: ShortText | None = None
+
+
+def _derived(b: Mapping[str, Any]) -> str:
+    return f"{b['relation'].replace('-', ' ')} {b['source']}" + optional(b, "at", " at {}")
+
+
+def _render_derived(d: Mapping[str, Any]) -> list[str]:
+    lines = [f"{d['relation']} {d['source']}" + optional(d, "at", " at {}")]
+    lines[0] += optional(d, "performed_by", ", by {}")
+    if "how" in d:
+        lines.append(f"  how: {d['how']}")
+    return lines
 
 
 def _render_item(state: Mapping[str, Any]) -> list[str]:
@@ -271,5 +300,24 @@ SPECS = (
         render=_render_grade,
         doc_members="**reliability** (`A`-`F`), **credibility** (integer 1-6), **rationale**",
         doc_rules="the Admiralty code (AJP-2.1); the latest grading is the current one",
+    ),
+    KindSpec(
+        "evidence.derived",
+        EvidenceDerived,
+        _derived,
+        targets="evidence",
+        refs=(Ref("source", "subject", subject_type="evidence", relation="source-of"),),
+        entries="sources",
+        render=_render_derived,
+        doc_members=(
+            "**source** (an earlier evidence item: the whole it is part of, or the original it "
+            "derives from), **relation** (`part-of`: taken from it, as an engine from a wreck; "
+            "`derived-from`: made from it, as a working copy of an original photograph), how, "
+            "at (UTC date or time), performed_by"
+        ),
+        doc_rules=(
+            "the source MUST be an evidence item other than the subject; a bundle of the "
+            "subject holds its source's record"
+        ),
     ),
 )
