@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from provenance.store import Store
+from provenance import Store
 
 
 def short(statement_id: str) -> str:
