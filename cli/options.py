@@ -19,6 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def choices(literal: Any) -> click.Choice[str]:
+    """A click choice of the values of a ``Literal`` type, e.g. ``Confidence``."""
     return click.Choice(list(literal.__args__))
 
 
