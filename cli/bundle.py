@@ -13,19 +13,17 @@ from pathlib import Path
 
 import click
 
+from provenance import fold, history_entries, printable
 from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import BundleError, verify_bundle
 from provenance.bundle.reader import bundle_dispute, read_bundle
-from provenance.projections.history import entries as history_entries
-from provenance.projections.subjects import fold
-from provenance.rules.text import printable
 from provenance.trust import parse_witness_vkey
 
 from .context import EXIT_VERIFY_FAILED, echo_json, fail, handle_errors, json_option, store_option
+from .options import as_of_option, resolve
 from .output import force_option, is_stdout, out_option, read_input, write_output
-from .read import as_of_option, resolve
 from .render import render_history
-from .timeline import render_dispute
+from .views import render_dispute
 
 
 def _read(path: Path) -> bytes:
@@ -84,7 +82,7 @@ def bundle_export(
       prov bundle export finding-rapid-use --out finding.bundle.json
       prov bundle export finding-rapid-use --as-of 2024-12-10 --out then.bundle.json
     """
-    from provenance.store import Store
+    from provenance import Store
 
     given = [parse_witness_vkey(v, f"--witness {v}") for v in witness_vkeys]
     notes: list[str] = []

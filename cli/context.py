@@ -13,11 +13,18 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from provenance.errors import ProvenanceError, VerificationError
-from provenance.keys import KeyRing, SigningKey, default_keys_dir, is_encrypted
-from provenance.rules.text import printable
-from provenance.store import Store
-from provenance.store.location import Location, parse_location
+from provenance import (
+    KeyRing,
+    Location,
+    ProvenanceError,
+    SigningKey,
+    Store,
+    VerificationError,
+    default_keys_dir,
+    is_encrypted,
+    parse_location,
+    printable,
+)
 
 EXIT_OK = 0
 EXIT_VERIFY_FAILED = 1

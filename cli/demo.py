@@ -8,31 +8,37 @@ from pathlib import Path
 
 import click
 
+from provenance import (
+    STORE_SCHEMES,
+    KeyRing,
+    ProvenanceError,
+    add_cosignature,
+    audit,
+    custody_chain,
+    dispute_view,
+    parse_location,
+    set_witness_policy,
+    sign_checkpoint,
+)
 from provenance import demo as case
-from provenance.audit import audit
 from provenance.bundle.export import encode_bundle, export_bundle
 from provenance.bundle.offline_verify import verify_bundle
 from provenance.bundle.reader import bundle_dispute, read_bundle
-from provenance.errors import ProvenanceError
-from provenance.keys import KeyRing
-from provenance.log.checkpoint import format_tlog_proof, verify_tlog_proof
-from provenance.log.merkle import leaf_hash
-from provenance.log.note import (
+from provenance.log import (
     COSIGNATURE_V1,
     cosign,
+    format_tlog_proof,
     format_verifier_key,
+    leaf_hash,
     parse_note,
     parse_verifier_key,
+    verify_tlog_proof,
 )
-from provenance.projections.custody import custody_chain
-from provenance.projections.dispute import dispute as dispute_view
-from provenance.store.checkpoints import add_cosignature, set_witness_policy, sign_checkpoint
-from provenance.store.location import SCHEMES, parse_location
 
 from .context import fail, handle_errors
 from .output import write_output
 from .render import render_challenge, render_finding, short, stamp, strike
-from .timeline import render_dispute
+from .views import render_dispute
 
 WITNESS = "witness.example/demo"
 """The demo's witness (its key is made with the demo's other keys)."""
@@ -53,7 +59,7 @@ def _fresh(directory: Path) -> None:
 
 def _demo_directory(value: str) -> Path:
     """The demo's directory; a PostgreSQL URL is refused before anything is written."""
-    if value.strip().lower().startswith(SCHEMES):
+    if value.strip().lower().startswith(STORE_SCHEMES):
         try:
             shown = str(parse_location(value))  # never the password
         except ProvenanceError:
@@ -305,3 +311,6 @@ def demo(directory: str) -> None:
     )
     if not report.ok or not checked.ok:
         raise SystemExit(1)
+
+
+COMMANDS = [demo]

@@ -1,12 +1,12 @@
-"""The store's transparency log on the command line: checkpoints, proofs and witnesses.
+"""``prov log``: the store's transparency log on the command line.
 
 ``prov log`` signs checkpoints of the store's Merkle log, writes inclusion and
 consistency proofs, and checks them offline (no store, only the log's verifier
-key). ``prov witness`` is the other side: a witness checks a checkpoint (the
-log's signature, and consistency with the last checkpoint it cosigned) before
-it cosigns it. Formats: C2SP signed-note, tlog-checkpoint, tlog-cosignature
-and tlog-proof, plus the small consistency-proof file described in
-``prov log consistency``.
+key). ``prov witness`` (:mod:`.witness`) is the other side: a witness checks a
+checkpoint (the log's signature, and consistency with the last checkpoint it
+cosigned) before it cosigns it. Formats: C2SP signed-note, tlog-checkpoint,
+tlog-cosignature and tlog-proof, plus the small consistency-proof file
+described in ``prov log consistency``.
 """
 
 from __future__ import annotations
@@ -15,54 +15,48 @@ import base64
 import json
 import re
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from provenance.errors import (
+from provenance import (
     InputError,
+    Location,
     NoteError,
-    VerificationError,
-)
-from provenance.log.checkpoint import (
-    Checkpoint,
-    SignedCheckpoint,
-    format_tlog_proof,
-    open_checkpoint,
-    parse_tlog_proof,
-)
-from provenance.log.merkle import HASH_SIZE, leaf_hash
-from provenance.log.note import (
-    COSIGNATURE_V1,
-    ED25519,
-    Verifier,
-    cosign,
-    decode_base64,
-    format_verifier_key,
-    is_valid_key_name,
-    open_note,
-    parse_verifier_key,
-)
-from provenance.log.proof import verify_consistency, verify_inclusion
-from provenance.store import Store
-from provenance.store.checkpoints import (
+    Store,
     StoredCheckpoint,
+    VerificationError,
     add_cosignature,
-    checkpoints,
+    decode_base64,
     find_checkpoint,
+    is_valid_key_name,
     log_identity,
     log_vkey,
     rotate_log_key,
     set_witness_policy,
     sign_checkpoint,
+    stored_checkpoints,
     verified_cosignatures,
     witness_policy,
 )
-from provenance.store.location import Location
-from provenance.witness_state import Seen, locked_state
+from provenance.log import (
+    COSIGNATURE_V1,
+    ED25519,
+    HASH_SIZE,
+    Checkpoint,
+    SignedCheckpoint,
+    Verifier,
+    format_tlog_proof,
+    leaf_hash,
+    open_checkpoint,
+    open_note,
+    parse_tlog_proof,
+    parse_verifier_key,
+    verify_consistency,
+    verify_inclusion,
+)
 
 from .context import (
     EXIT_BAD_INPUT,
@@ -88,9 +82,6 @@ DEFAULT_LOG_KEY = "root-log"
 CONSISTENCY_HEADER = "prov-consistency/v1"
 """First line of a consistency-proof file."""
 
-WITNESS_STATE = "witness-state.json"
-"""A witness's state file name, in its keys directory unless ``--state`` says otherwise."""
-
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 
 
@@ -109,7 +100,7 @@ def _read_bytes(path: Path, what: str) -> bytes:
     return read_input(path, what, limit=MAX_INPUT_BYTES)
 
 
-def _read_text(path: Path, what: str) -> str:
+def read_text_file(path: Path, what: str) -> str:
     """A UTF-8 text file ('-' is stdin); exit 2 if it cannot be read or decoded."""
     data = _read_bytes(path, what)
     try:
@@ -118,7 +109,7 @@ def _read_text(path: Path, what: str) -> str:
         fail(f"{what} {path} is not UTF-8 text", EXIT_BAD_INPUT)
 
 
-def _verifier(vkey: str, option: str, key_type: int) -> Verifier:
+def parse_vkey(vkey: str, option: str, key_type: int) -> Verifier:
     """Parse a verifier key given on the command line and check its signature type."""
     try:
         verifier = parse_verifier_key(vkey)
@@ -138,7 +129,7 @@ def _witnesses(vkeys: tuple[str, ...], quorum: int | None) -> tuple[list[Verifie
     """Distinct witness verifiers and the quorum (default: all of them)."""
     witnesses: list[Verifier] = []
     for vkey in vkeys:
-        w = _verifier(vkey, "--witness", COSIGNATURE_V1)
+        w = parse_vkey(vkey, "--witness", COSIGNATURE_V1)
         if w not in witnesses:
             witnesses.append(w)
     if quorum is None:
@@ -384,7 +375,7 @@ def log_checkpoint(
 def _show_checkpoints(store: Store, log: Verifier, as_json: bool) -> None:
     policy = read_policy(store)
     listed = []
-    for cp in checkpoints(store):
+    for cp in stored_checkpoints(store):
         trusted_by = None if policy is None else _cosigned_by(cp, log, policy)
         listed.append(
             {
@@ -552,7 +543,7 @@ def log_prove(
       prov log prove 3b0c9f1a --out finding.proof
       prov log entry 3b0c9f1a --raw --out finding.entry
     """
-    given = [_verifier(v, "--witness", COSIGNATURE_V1) for v in witness_vkeys]
+    given = [parse_vkey(v, "--witness", COSIGNATURE_V1) for v in witness_vkeys]
     with Store.open(store_dir) as store:
         sid = store.resolve_statement(statement_id)
         record = store.statement(sid)
@@ -687,9 +678,9 @@ def log_check_proof(
     Example:
       prov log check-proof finding.proof finding.entry --vkey "$(cat log.vkey)"
     """
-    log = _verifier(vkey, "--vkey", ED25519)
+    log = parse_vkey(vkey, "--vkey", ED25519)
     witnesses, k = _witnesses(witness_vkeys, quorum)
-    text = _read_text(proof_file, "proof")
+    text = read_text_file(proof_file, "proof")
     entry = _read_bytes(entry_file, "entry")
     try:
         proof = parse_tlog_proof(text)
@@ -714,7 +705,7 @@ def log_check_proof(
 
 
 def _open_checkpoint_file(path: Path, log: Verifier) -> Checkpoint:
-    text = _read_text(path, "checkpoint")
+    text = read_text_file(path, "checkpoint")
     try:
         return open_checkpoint(text, log).checkpoint
     except VerificationError as e:
@@ -744,11 +735,11 @@ def log_check_consistency(old_file: Path, new_file: Path, proof_file: Path, vkey
     Example:
       prov log check-consistency 12.note 40.note 12-40.consistency --vkey "$(cat log.vkey)"
     """
-    log = _verifier(vkey, "--vkey", ED25519)
+    log = parse_vkey(vkey, "--vkey", ED25519)
     first = _open_checkpoint_file(old_file, log)
     second = _open_checkpoint_file(new_file, log)
     try:
-        old, new, hashes = parse_consistency_proof(_read_text(proof_file, "proof"))
+        old, new, hashes = parse_consistency_proof(read_text_file(proof_file, "proof"))
     except InputError as e:
         fail(f"{proof_file}: {e}")
     if (old, new) != (first.size, second.size):
@@ -779,8 +770,8 @@ def log_cosigned(size: int, line_file: Path, witness_vkey: str, store_dir: Locat
     Example:
       prov log cosigned 40 w1.cosig --witness "$(cat w1.vkey)"
     """
-    witness = _verifier(witness_vkey, "--witness", COSIGNATURE_V1)
-    lines = _read_text(line_file, "cosignature").rstrip("\n").split("\n")
+    witness = parse_vkey(witness_vkey, "--witness", COSIGNATURE_V1)
+    lines = read_text_file(line_file, "cosignature").rstrip("\n").split("\n")
     if len(lines) != 1 or not lines[0]:
         fail(f"{line_file} must hold exactly one cosignature line")
     with Store.open(store_dir) as store:
@@ -791,142 +782,4 @@ def log_cosigned(size: int, line_file: Path, witness_vkey: str, store_dir: Locat
     )
 
 
-# -- prov witness -------------------------------------------------------------------
-
-
-@click.group("witness")
-def witness_group() -> None:
-    """Act as a witness of someone's log: check checkpoints, then cosign them.
-
-    A witness keeps, per log origin, the last checkpoint it cosigned; it
-    cosigns a new one only if the log signed it and it provably extends that
-    one, so a log cannot show different histories to different people.
-
-    \b
-    Example:
-      prov witness vkey --key w1 --name witness.example/w1
-      prov witness cosign cp.note --key w1 --name witness.example/w1 --vkey "$(cat log.vkey)"
-    """
-
-
-def _witness_key_name(name: str) -> None:
-    if not is_valid_key_name(name):
-        fail(f"--name {name!r} may not be empty or contain spaces or '+'")
-
-
-@witness_group.command("vkey")
-@click.option("--key", required=True, help="The witness's signing key (name or PEM path).")
-@click.option("--name", required=True, help="The witness's name, e.g. witness.example/w1.")
-@keys_option
-@handle_errors
-def witness_vkey(key: str, name: str, keys_dir: Path | None) -> None:
-    """Print the witness's cosignature/v1 verifier key (type 0x04) for NAME.
-
-    Give it to the logs you witness ('prov log policy --witness') and to
-    whoever checks proofs ('prov log check-proof --witness').
-
-    \b
-    Example:
-      prov witness vkey --key w1 --name witness.example/w1 > w1.vkey
-    """
-    _witness_key_name(name)
-    signing = load_key(keys_dir, key)
-    click.echo(format_verifier_key(name, signing.public_bytes, COSIGNATURE_V1))
-
-
-def _check_extends(previous: Seen, cp: Checkpoint, proof_file: Path | None) -> None:
-    """Refuse unless ``cp`` provably extends the checkpoint the witness saw before."""
-    old, old_root = previous.size, previous.root
-    if cp.size < old:
-        raise VerificationError(
-            f"rollback: {cp.origin} is at size {cp.size}, but size {old} was cosigned before"
-        )
-    if cp.size == old:
-        if cp.root_hash != old_root:
-            raise VerificationError(
-                f"fork: {cp.origin} at size {old} has another root than the one cosigned before"
-            )
-        return
-    if old == 0:
-        return  # every tree extends the empty one
-    if proof_file is None:
-        fail(
-            f"{cp.origin} was cosigned at size {old}: pass --proof with a consistency proof "
-            f"from {old} to {cp.size} ('prov log consistency {old} {cp.size}')"
-        )
-    try:
-        p_old, p_new, hashes = parse_consistency_proof(_read_text(proof_file, "proof"))
-    except InputError as e:
-        fail(f"{proof_file}: {e}")
-    if (p_old, p_new) != (old, cp.size):
-        raise VerificationError(
-            f"the proof is from size {p_old} to {p_new}, not from the cosigned size {old} "
-            f"to {cp.size}"
-        )
-    verify_consistency(old, cp.size, hashes, old_root, cp.root_hash)
-
-
-@witness_group.command("cosign")
-@click.argument("checkpoint_file", metavar="CHECKPOINT", type=click.Path(path_type=Path))
-@click.option("--key", required=True, help="The witness's signing key (name or PEM path).")
-@click.option("--name", required=True, help="The witness's name, e.g. witness.example/w1.")
-@click.option("--vkey", required=True, help="The log's verifier key.")
-@click.option(
-    "--proof",
-    "proof_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Consistency proof from the last cosigned size (required once one was cosigned).",
-)
-@click.option(
-    "--state",
-    "state_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=f"The witness's state file (default KEYS_DIR/{WITNESS_STATE}).",
-)
-@keys_option
-@handle_errors
-def witness_cosign(
-    checkpoint_file: Path,
-    key: str,
-    name: str,
-    vkey: str,
-    proof_file: Path | None,
-    state_file: Path | None,
-    keys_dir: Path | None,
-) -> None:
-    """Check a checkpoint note, then print a C2SP cosignature/v1 line for it.
-
-    The note must be signed by the log's key (--vkey). If the state file
-    holds an earlier checkpoint of the same origin, the new one must be at
-    least as large (smaller is a rollback, refused) and, if larger, --proof
-    must prove it extends the earlier one. Then the state records this
-    checkpoint (written atomically) and the cosignature line is printed:
-    append it to the note, or give it to the log ('prov log cosigned'). The
-    state is locked (STATE.lock beside it) from its reading to its writing,
-    so cosignings run at once take turns. Keep the state file: a witness that
-    loses it will cosign any fork of the logs it witnessed.
-
-    \b
-    Example:
-      prov witness cosign checkpoint.note --key w1 --name witness.example/w1 \\
-          --vkey "$(cat log.vkey)" --proof 12-40.consistency > w1.cosig
-    """
-    _witness_key_name(name)
-    log = _verifier(vkey, "--vkey", ED25519)
-    signing = load_key(keys_dir, key)
-    signed = open_checkpoint(_read_text(checkpoint_file, "checkpoint"), log)
-    cp = signed.checkpoint
-    path = state_file or keyring(keys_dir).directory / WITNESS_STATE
-    # Read, check and write under the state's lock: two cosignings at once take
-    # turns, so the second sees the first (C2SP tlog-witness: never two forks).
-    with locked_state(path) as state:
-        previous = state.logs.get(cp.origin)
-        if previous is not None:
-            _check_extends(previous, cp, proof_file)
-        line = cosign(signed.note.text, name, signing.private_key, int(time.time()))
-        state.logs[cp.origin] = Seen(cp.size, cp.root_hash)
-        state.save()
-    click.echo(line, nl=False)
-
-
-COMMANDS = [log_group, witness_group]
+COMMANDS = [log_group]

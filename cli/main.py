@@ -9,9 +9,25 @@ from typing import Any
 
 import click
 
-from provenance.rules.text import printable
+from provenance import printable
 
-from . import attach, bundle, log, read, record, timeline, transfer, write
+from . import (
+    actor,
+    bundle,
+    challenge,
+    demo,
+    evidence,
+    finding,
+    key,
+    log,
+    store,
+    trace,
+    transfer,
+    trust,
+    views,
+    withdraw,
+    witness,
+)
 from .context import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
@@ -19,8 +35,6 @@ from .context import (
     fail,
     hostile_input_message,
 )
-from .demo import demo
-from .trust import COMMANDS as TRUST_COMMANDS
 
 
 class ProvGroup(click.Group):
@@ -94,20 +108,28 @@ def cli() -> None:
     """
 
 
-# ``attach`` adds its commands to the ``evidence`` group when imported.
-assert attach.evidence_attach is not None
-for command in [
-    *read.COMMANDS,
-    *write.COMMANDS,
-    *record.COMMANDS,
-    *timeline.COMMANDS,
-    *transfer.COMMANDS,
-    *log.COMMANDS,
-    *bundle.COMMANDS,
-    *TRUST_COMMANDS,
+MODULES = [
+    store,
+    key,
+    actor,
+    evidence,
+    finding,
+    challenge,
+    trace,
+    withdraw,
+    views,
+    transfer,
+    log,
+    witness,
+    bundle,
+    trust,
     demo,
-]:
-    cli.add_command(command)
+]
+"""The command modules; each exports its commands in ``COMMANDS``."""
+
+for module in MODULES:
+    for command in module.COMMANDS:
+        cli.add_command(command)
 
 
 def main() -> None:

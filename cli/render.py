@@ -6,8 +6,7 @@ from typing import Any
 
 import click
 
-from provenance.model.kinds import KINDS, KindSpec
-from provenance.store import Store
+from provenance import KINDS, KindSpec, Store
 
 
 def short(statement_id: str) -> str:

@@ -12,13 +12,9 @@ from typing import BinaryIO, cast
 
 import click
 
+from provenance import InputError, Location, NoteError, Store, VerificationError, copy_store
 from provenance import transfer as lib
-from provenance.errors import InputError, NoteError, VerificationError
-from provenance.log.checkpoint import Checkpoint, open_checkpoint
-from provenance.log.note import ED25519, parse_verifier_key
-from provenance.store import Store
-from provenance.store.copy import copy_store
-from provenance.store.location import Location
+from provenance.log import ED25519, Checkpoint, open_checkpoint, parse_verifier_key
 from provenance.transfer import ImportReport
 
 from .context import (
@@ -30,8 +26,8 @@ from .context import (
     json_option,
     store_option,
 )
+from .options import as_of_option, resolve
 from .output import force_option, is_stdout, open_output, out_option
-from .read import as_of_option, resolve
 
 
 @click.command("export")

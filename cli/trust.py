@@ -8,11 +8,17 @@ from pathlib import Path
 
 import click
 
-from provenance.errors import InputError, ProvenanceError, StoreError
-from provenance.log.checkpoint import open_checkpoint
-from provenance.store import Store
-from provenance.store.checkpoints import checkpoints, log_identity, witness_policy
-from provenance.store.location import Location
+from provenance import (
+    InputError,
+    Location,
+    ProvenanceError,
+    Store,
+    StoreError,
+    log_identity,
+    stored_checkpoints,
+    witness_policy,
+)
+from provenance.log import open_checkpoint
 from provenance.trust import Pins, format_trust_file
 
 from .context import handle_errors, store_option
@@ -42,7 +48,7 @@ def export_pins(store: Store) -> Pins:
     note = None
     if "log_vkey" in store.meta:
         origin, log = log_identity(store)
-        stored = checkpoints(store)
+        stored = stored_checkpoints(store)
         if stored:
             latest = max(stored, key=lambda c: (c.size, c.id))
             try:

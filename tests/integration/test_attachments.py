@@ -19,7 +19,6 @@ import pytest
 from click.testing import Result
 from conftest import Prov, World, is_pg, listing, raw_count, raw_db
 
-import provenance_cli.attach  # noqa: F401  (registers the commands on `prov evidence`)
 from provenance.audit.blobs import check_attachments
 from provenance.blobs import CHUNK_SIZE
 from provenance.errors import InputError, VerificationError

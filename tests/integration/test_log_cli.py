@@ -30,26 +30,14 @@ from provenance.log.note import (
     sign_note,
 )
 from provenance.store import Store
+from provenance_cli import log as log_commands
+from provenance_cli import witness as witness_commands
 from provenance_cli.log import (
-    COMMANDS,
     format_consistency_proof,
     parse_consistency_proof,
 )
-from provenance_cli.main import cli
 
 ORIGIN = "provenance-store/tracer"
-
-
-@pytest.fixture(autouse=True)
-def _log_commands() -> Iterator[None]:
-    """Add the log commands to `prov` for this module's tests (the lead wires them in main)."""
-    added = [c for c in COMMANDS if c.name not in cli.commands]
-    for command in added:
-        cli.add_command(command)
-    yield
-    for command in added:
-        assert command.name is not None
-        cli.commands.pop(command.name)
 
 
 @dataclass
@@ -587,7 +575,9 @@ def _leaves(group: click.Group) -> Iterator[click.Command]:
             yield command
 
 
-@pytest.mark.parametrize("group", COMMANDS, ids=lambda g: g.name)
+@pytest.mark.parametrize(
+    "group", [*log_commands.COMMANDS, *witness_commands.COMMANDS], ids=lambda g: g.name
+)
 def test_every_command_ends_with_an_example(group: click.Group) -> None:
     """Each docstring ends with a `\\b` line, then `Example:` and indented commands."""
     for command in _leaves(group):

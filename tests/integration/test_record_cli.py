@@ -16,18 +16,9 @@ import pytest
 from click.testing import Result
 from conftest import Prov, World, listing, raw_count
 
-from provenance_cli import record
 from provenance_cli.main import cli
 
 ITEM = "item-1"
-
-
-@pytest.fixture(autouse=True)
-def _top_level_commands() -> None:
-    """Register record.COMMANDS on the entry point (idempotent; main.py may already)."""
-    for command in record.COMMANDS:
-        assert command.name is not None
-        cli.add_command(command)
 
 
 @pytest.fixture

@@ -1,19 +1,173 @@
-"""Reading the record through time: ``diff``, ``custody`` and ``dispute``."""
+"""Commands that read the record: show, history, list, diff, custody, dispute."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
 
-from provenance.projections.custody import custody_chain
-from provenance.projections.dispute import dispute as dispute_view
-from provenance.projections.history import entries as history_entries
-from provenance.store.location import Location
+from provenance import (
+    Location,
+    Store,
+    StoreError,
+    custody_chain,
+    dispute_view,
+    history_entries,
+    is_subject_id,
+    strict_json_loads,
+)
 
 from .context import echo_json, fail, handle_errors, json_option, open_store, store_option
-from .read import as_of_option, resolve, say_position
-from .render import render_history, short, strike, withdrawn_line
+from .options import as_of_option, resolve, say_position
+from .render import render_history, render_subject, short, strike, withdrawn_line
+
+
+def _lookup(store: Store, ident: str) -> tuple[str, Any]:
+    """Resolve a subject id or a statement id (prefix) to ('subject'|'statement', value)."""
+    if is_subject_id(ident):
+        state = store.views.subject(ident)
+        if state is not None:
+            return "subject", state
+    try:
+        sid = store.resolve_statement(ident)
+    except StoreError:
+        raise StoreError(f"no subject or statement {ident!r} in this store") from None
+    return "statement", sid
+
+
+@click.command("show")
+@click.argument("ident")
+@as_of_option
+@store_option
+@json_option
+@handle_errors
+def show(ident: str, as_of: str | None, store_dir: Location, as_json: bool) -> None:
+    """Show a subject's state, or one statement (by id or unique prefix).
+
+    With --as-of, the subject exactly as the record stood then.
+
+    \b
+    Example:
+      prov show finding-rapid-use
+      prov show finding-rapid-use --as-of 2024-12-10
+      prov show 3f9a0c1b --json
+    """
+    with open_store(store_dir) as store:
+        position = resolve(store, as_of)
+        if is_subject_id(ident) and store.subject_type(ident) is not None:
+            state = store.subject_state(ident, as_of=position)
+            if state is None:
+                fail(f"{ident} did not exist yet at position {position}")
+            if as_json:
+                echo_json({**state, "as_of": position} if position is not None else state)
+            else:
+                click.echo(render_subject(store, state))
+                click.echo(say_position(store, position))
+            return
+        _, sid = _lookup(store, ident)
+        rec = store.statement(sid)
+        if position is not None and rec.position > position:
+            fail(f"statement {sid[:12]} was recorded at position {rec.position}, after {position}")
+        shown = history_entries(store.subject_records(rec.subject, as_of=position))
+        row = next(e for e in shown if e["statement_id"] == sid)
+        payload = strict_json_loads(rec.envelope.payload, "the stored payload")
+        if as_json:
+            echo_json({**row, "payload": payload, "envelope": rec.envelope.raw.decode()})
+            return
+        click.echo(render_history([row]))
+        click.echo(json.dumps(payload["body"], indent=2, ensure_ascii=False))
+
+
+@click.command("history")
+@click.argument("subject")
+@as_of_option
+@store_option
+@json_option
+@handle_errors
+def history(subject: str, as_of: str | None, store_dir: Location, as_json: bool) -> None:
+    """Every statement about SUBJECT, in order: what changed, signed by whom, when.
+
+    Retracted and superseded statements stay, struck through (~~like this~~),
+    with who withdrew them and why.
+
+    \b
+    Example:
+      prov history finding-rapid-use
+      prov history finding-rapid-use --as-of 14 --json
+    """
+    with open_store(store_dir) as store:
+        position = resolve(store, as_of)
+        found = history_entries(store.subject_records(subject, as_of=position))
+        if not found:
+            fail(
+                f"no subject {subject!r} in this store"
+                + (f" at position {position}" if position is not None else "")
+            )
+        if as_json:
+            echo_json(found)
+        else:
+            click.echo(render_history(found))
+            click.echo(say_position(store, position))
+
+
+@click.command("list")
+@click.option(
+    "--kind",
+    type=click.Choice(["actor", "evidence", "finding", "challenge", "trace"]),
+    help="Only subjects of this kind.",
+)
+@as_of_option
+@store_option
+@json_option
+@handle_errors
+def list_(kind: str | None, as_of: str | None, store_dir: Location, as_json: bool) -> None:
+    """List subjects, oldest first (with --as-of, as they stood then).
+
+    \b
+    Example:
+      prov list --kind finding
+      prov list --as-of 2024-12-10
+    """
+    with open_store(store_dir) as store:
+        position = resolve(store, as_of)
+        states = store.views.subjects(kind)
+        if position is not None:
+            past = [
+                store.subject_state(s["subject"], as_of=position)
+                for s in states
+                if s["created"]["position"] <= position
+            ]
+            states = [s for s in past if s is not None]
+    if as_json:
+        echo_json(
+            [
+                {
+                    "subject": s["subject"],
+                    "type": s["type"],
+                    "version": s["version"],
+                    "title": _title(s),
+                }
+                for s in states
+            ]
+        )
+        return
+    for s in states:
+        click.echo(f"{s['type']:<10} {s['subject']:<28} v{s['version']:<3} {_title(s)}")
+
+
+def _title(state: dict[str, Any]) -> str:
+    t = state["type"]
+    if t == "actor":
+        return f"{state['name']} ({state['role']})"
+    if t == "evidence":
+        return f"{state['item_kind']}: {state['title']}"
+    if t == "finding":
+        claim = state["claim"]
+        return f"[{state['status']}] {claim[:60]}{'…' if len(claim) > 60 else ''}"
+    if t == "trace":
+        return f"[{state['status']}] to {state['addressee']} about {state['target']['type']}"
+    return f"[{state['status']}] {state['challenge_kind']} by {state['attributed_to']}"
 
 
 @click.command("diff")
@@ -187,4 +341,4 @@ def dispute(finding: str, as_of: str | None, store_dir: Location, as_json: bool)
         click.echo(render_dispute(view))
 
 
-COMMANDS = [diff, custody, dispute]
+COMMANDS = [show, history, list_, diff, custody, dispute]

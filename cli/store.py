@@ -1,26 +1,33 @@
-"""Commands that create a store or keys, and commands that read."""
+"""Commands on a store as a whole: ``prov init``, ``prov verify``, ``prov submit``."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from provenance.audit import Trusted, audit
-from provenance.authoring import default_origin, init_store
-from provenance.errors import InputError, NoteError, StoreError, VerificationError
-from provenance.ids import is_subject_id
-from provenance.log.checkpoint import open_checkpoint
-from provenance.log.note import MAX_NOTE_SIZE, is_valid_key_name
-from provenance.projections.history import entries as history_entries
-from provenance.rules import strict_json
-from provenance.store import Store
-from provenance.store.checkpoints import log_identity, witness_policy
-from provenance.store.location import Location
+from provenance import (
+    MAX_ENVELOPE_BYTES,
+    MAX_NOTE_SIZE,
+    InputError,
+    Location,
+    NoteError,
+    Store,
+    StoreError,
+    Trusted,
+    VerificationError,
+    audit,
+    default_origin,
+    init_store,
+    is_subject_id,
+    is_valid_key_name,
+    log_identity,
+    witness_policy,
+)
+from provenance.log import open_checkpoint
 from provenance.trust import (
     MAX_TRUST_FILE,
     Pins,
@@ -43,7 +50,7 @@ from .context import (
     open_store,
     store_option,
 )
-from .render import render_history, render_subject
+from .options import print_receipt
 
 
 @click.command("init")
@@ -105,219 +112,6 @@ def init(
     click.echo(f"root key {ring.path_of(key_name)} (key id {key.key_id})")
     click.echo(f"log key {ring.path_of(log_name)} (origin {log_origin})")
     click.echo(f"organisation {org_id} registered; sign as it with --key {key_name}")
-
-
-@click.group("key")
-def key_group() -> None:
-    """Create signing keys (kept outside the store).
-
-    \b
-    Example:
-      prov key new alice
-    """
-
-
-@key_group.command("new")
-@click.argument("name")
-@click.option("--encrypt", is_flag=True, help="Prompt for a passphrase (or set PROV_PASSPHRASE).")
-@keys_option
-@json_option
-@handle_errors
-def key_new(name: str, encrypt: bool, keys_dir: Path | None, as_json: bool) -> None:
-    """Create a new Ed25519 key NAME in the keys directory (PKCS#8 PEM, mode 0600).
-
-    \b
-    Example:
-      prov key new alice --keys ~/.config/prov/keys
-    """
-    ring = keyring(keys_dir)
-    key = ring.create(name, new_passphrase(encrypt))
-    if as_json:
-        echo_json(
-            {
-                "name": name,
-                "path": str(ring.path_of(name)),
-                "key_id": key.key_id,
-                "public_key": key.public_b64,
-            }
-        )
-        return
-    click.echo(f"created key {ring.path_of(name)}")
-    click.echo(f"key id     {key.key_id}")
-    click.echo(f"public key {key.public_b64}")
-
-
-def _lookup(store: Store, ident: str) -> tuple[str, Any]:
-    """Resolve a subject id or a statement id (prefix) to ('subject'|'statement', value)."""
-    if is_subject_id(ident):
-        state = store.views.subject(ident)
-        if state is not None:
-            return "subject", state
-    try:
-        sid = store.resolve_statement(ident)
-    except StoreError:
-        raise StoreError(f"no subject or statement {ident!r} in this store") from None
-    return "statement", sid
-
-
-def as_of_option(func: Any) -> Any:
-    """``--as-of WHEN``: a position in the store's order, or a UTC time."""
-    return click.option(
-        "--as-of",
-        "as_of",
-        help="Show the record as it stood then: a position (e.g. 12) or a UTC time "
-        "(2024-12-10, 2024-12-10T15:00:00Z), mapped to the last statement recorded by then.",
-    )(func)
-
-
-def resolve(store: Store, as_of: str | None) -> int | None:
-    """The position an ``--as-of`` value names (None for now)."""
-    return None if as_of is None else store.resolve_as_of(as_of)
-
-
-def say_position(store: Store, position: int | None) -> str:
-    """One line saying which point of the record a view shows."""
-    if position is None:
-        position = store.size() - 1
-        prefix = "now"
-    else:
-        prefix = "as of"
-    row = store.index_range(position, 1)[0]
-    return f"({prefix} position {position}, recorded {row.received_at})"
-
-
-@click.command("show")
-@click.argument("ident")
-@as_of_option
-@store_option
-@json_option
-@handle_errors
-def show(ident: str, as_of: str | None, store_dir: Location, as_json: bool) -> None:
-    """Show a subject's state, or one statement (by id or unique prefix).
-
-    With --as-of, the subject exactly as the record stood then.
-
-    \b
-    Example:
-      prov show finding-rapid-use
-      prov show finding-rapid-use --as-of 2024-12-10
-      prov show 3f9a0c1b --json
-    """
-    with open_store(store_dir) as store:
-        position = resolve(store, as_of)
-        if is_subject_id(ident) and store.subject_type(ident) is not None:
-            state = store.subject_state(ident, as_of=position)
-            if state is None:
-                fail(f"{ident} did not exist yet at position {position}")
-            if as_json:
-                echo_json({**state, "as_of": position} if position is not None else state)
-            else:
-                click.echo(render_subject(store, state))
-                click.echo(say_position(store, position))
-            return
-        _, sid = _lookup(store, ident)
-        rec = store.statement(sid)
-        if position is not None and rec.position > position:
-            fail(f"statement {sid[:12]} was recorded at position {rec.position}, after {position}")
-        shown = history_entries(store.subject_records(rec.subject, as_of=position))
-        row = next(e for e in shown if e["statement_id"] == sid)
-        payload = strict_json.loads(rec.envelope.payload, "the stored payload")
-        if as_json:
-            echo_json({**row, "payload": payload, "envelope": rec.envelope.raw.decode()})
-            return
-        click.echo(render_history([row]))
-        click.echo(json.dumps(payload["body"], indent=2, ensure_ascii=False))
-
-
-@click.command("history")
-@click.argument("subject")
-@as_of_option
-@store_option
-@json_option
-@handle_errors
-def history(subject: str, as_of: str | None, store_dir: Location, as_json: bool) -> None:
-    """Every statement about SUBJECT, in order: what changed, signed by whom, when.
-
-    Retracted and superseded statements stay, struck through (~~like this~~),
-    with who withdrew them and why.
-
-    \b
-    Example:
-      prov history finding-rapid-use
-      prov history finding-rapid-use --as-of 14 --json
-    """
-    with open_store(store_dir) as store:
-        position = resolve(store, as_of)
-        found = history_entries(store.subject_records(subject, as_of=position))
-        if not found:
-            fail(
-                f"no subject {subject!r} in this store"
-                + (f" at position {position}" if position is not None else "")
-            )
-        if as_json:
-            echo_json(found)
-        else:
-            click.echo(render_history(found))
-            click.echo(say_position(store, position))
-
-
-@click.command("list")
-@click.option(
-    "--kind",
-    type=click.Choice(["actor", "evidence", "finding", "challenge", "trace"]),
-    help="Only subjects of this kind.",
-)
-@as_of_option
-@store_option
-@json_option
-@handle_errors
-def list_(kind: str | None, as_of: str | None, store_dir: Location, as_json: bool) -> None:
-    """List subjects, oldest first (with --as-of, as they stood then).
-
-    \b
-    Example:
-      prov list --kind finding
-      prov list --as-of 2024-12-10
-    """
-    with open_store(store_dir) as store:
-        position = resolve(store, as_of)
-        states = store.views.subjects(kind)
-        if position is not None:
-            past = [
-                store.subject_state(s["subject"], as_of=position)
-                for s in states
-                if s["created"]["position"] <= position
-            ]
-            states = [s for s in past if s is not None]
-    if as_json:
-        echo_json(
-            [
-                {
-                    "subject": s["subject"],
-                    "type": s["type"],
-                    "version": s["version"],
-                    "title": _title(s),
-                }
-                for s in states
-            ]
-        )
-        return
-    for s in states:
-        click.echo(f"{s['type']:<10} {s['subject']:<28} v{s['version']:<3} {_title(s)}")
-
-
-def _title(state: dict[str, Any]) -> str:
-    t = state["type"]
-    if t == "actor":
-        return f"{state['name']} ({state['role']})"
-    if t == "evidence":
-        return f"{state['item_kind']}: {state['title']}"
-    if t == "finding":
-        claim = state["claim"]
-        return f"[{state['status']}] {claim[:60]}{'…' if len(claim) > 60 else ''}"
-    if t == "trace":
-        return f"[{state['status']}] to {state['addressee']} about {state['target']['type']}"
-    return f"[{state['status']}] {state['challenge_kind']} by {state['attributed_to']}"
 
 
 @click.command("verify")
@@ -590,4 +384,25 @@ def _trusted(store: Store, path: Path, pins: Pins) -> tuple[Trusted, str]:
     return Trusted(checkpoint.size, checkpoint.root_hash), text
 
 
-COMMANDS = [init, key_group, show, history, list_, verify]
+@click.command("submit")
+@click.argument("envelope_file", type=click.File("rb"))
+@store_option
+@json_option
+@handle_errors
+def submit(envelope_file: Any, store_dir: Location, as_json: bool) -> None:
+    """Append a statement signed elsewhere: a DSSE envelope file ('-' for stdin).
+
+    \b
+    Example:
+      prov submit statement.dsse.json
+    """
+    raw = envelope_file.read(MAX_ENVELOPE_BYTES + 1)
+    if len(raw) > MAX_ENVELOPE_BYTES:
+        fail(f"envelope is over {MAX_ENVELOPE_BYTES} bytes")
+    with open_store(store_dir) as store:
+        receipt = store.append(raw)
+        kind = store.statement(receipt.statement_id).statement.kind
+    print_receipt(receipt, kind, as_json)
+
+
+COMMANDS = [init, verify, submit]
