@@ -335,6 +335,24 @@ def test_a_finding_rests_on_evidence_items(r: Record) -> None:
     )
 
 
+def test_a_declared_subject_reference_names_another_subject_of_its_type(r: Record) -> None:
+    """evidence.derived's source, read from the table's declared refs (issue 11)."""
+    r.add(
+        "item-2",
+        payload("evidence.registered", "item-2", "alice", {"item_kind": "other", "title": "P"}),
+        "alice",
+    )
+
+    def derived(source: str) -> dict[str, Any]:
+        body = {"source": source, "relation": "part-of"}
+        return payload("evidence.derived", "item-2", "alice", body)
+
+    r.check(derived("item-1"), "alice")
+    r.refuses(derived("finding-1"), "alice", "finding-1 is not an evidence item in this store")
+    r.refuses(derived("nope"), "alice", "nope is not an evidence item in this store")
+    r.refuses(derived("item-2"), "alice", "evidence.derived cannot name its own subject item-2")
+
+
 def _challenge(kind: str, ident: str) -> dict[str, Any]:
     body = {
         "target": {"type": kind, "id": ident},
