@@ -359,8 +359,7 @@ def _actor_registered(facts: Facts, payload: Mapping[str, Any], author: ActorFac
 
 
 def _finding(facts: Facts, payload: Mapping[str, Any], author: ActorFact) -> None:
-    evidence = payload["body"].get("evidence", [])
-    if not evidence and not payload["refs"]:
+    if not payload["body"].get("evidence") and not payload["refs"]:
         raise _reject(payload, "a finding must rest on evidence items or on statements")
 
 
