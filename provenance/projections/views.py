@@ -184,7 +184,7 @@ class Views:
         with self.store.transaction(commit=True) as tx:
             for name in VIEW_TABLES:
                 tx.run(f"DROP TABLE IF EXISTS {name}")
-            # Read as stale until the fresh views are made: a crash in between
+            # Read as stale until the fresh tables are made: a crash in between
             # leaves them to be rebuilt again, never read in the old format.
             tx.run("DELETE FROM prov_meta WHERE key = 'views_format'")
         self.store.meta.pop("views_format", None)
@@ -254,6 +254,8 @@ class Views:
             return 0  # a snapshot reads; the views are brought up to date outside it
         if self._memory is not None:
             return self._catch_up_in_memory()
+        if not self.read_only and self.stale_format() is not None:
+            self.store.refresh_meta()  # another writer may have rebuilt them since open
         if not self.read_only and self.stale_format() is not None:
             try:
                 self.rebuild()

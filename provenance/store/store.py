@@ -67,6 +67,8 @@ SQLITE_LOCK_TIMEOUT = 30
 """Seconds an SQLite writer waits for another process's write to finish."""
 STORE_FORMAT = "prov-store"
 MAX_ATTEMPTS = 50
+_LAST_VERSION = "SELECT MAX(originator_version) FROM stored_events WHERE originator_id = ?"
+"""A subject's last version, read before an append or, after a lost race, inside it."""
 
 
 State = dict[str, Any]
@@ -531,10 +533,7 @@ class Store:
 
     def subject_version(self, subject: str) -> int:
         """The number of statements in a subject's history (0 if it has none)."""
-        rows = self._read(
-            "SELECT MAX(originator_version) FROM stored_events WHERE originator_id = ?",
-            (subject,),
-        )
+        rows = self._read(_LAST_VERSION, (subject,))
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
     def position_at(self, when: str) -> int:
@@ -806,7 +805,7 @@ class Store:
         with self.transaction(commit=True) as tx:
             tx.run("INSERT INTO prov_meta VALUES ('log_origin', ?)", (origin,))
             tx.run("INSERT INTO prov_meta VALUES ('log_vkey', ?)", (vkey,))
-        self.meta = self._read_meta()
+        self.refresh_meta()
 
     def set_meta(self, key: str, value: str) -> None:
         """Set one of the store's settings (replacing it), and re-read them all."""
@@ -816,6 +815,10 @@ class Store:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+        self.refresh_meta()
+
+    def refresh_meta(self) -> None:
+        """Read the store's settings again (another process may have changed them)."""
         self.meta = self._read_meta()
 
     # -- writing -------------------------------------------------------------
@@ -897,10 +900,7 @@ class Store:
         settled = [version]
 
         def versioned(tx: Tx, stored: Sequence[StoredEvent]) -> list[StoredEvent]:
-            row = tx.one(
-                "SELECT MAX(originator_version) FROM stored_events WHERE originator_id = ?",
-                (statement.subject,),
-            )
+            row = tx.one(_LAST_VERSION, (statement.subject,))
             settled[0] = int(row[0]) + 1 if row and row[0] is not None else 1
             return [dataclasses.replace(e, originator_version=settled[0]) for e in stored]
 
