@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Demo, World, raw_db
+from conftest import Demo, Prov, World, raw_db
 
 from provenance.audit import audit
 from provenance.errors import StoreError
@@ -307,3 +307,46 @@ def test_views_of_an_older_format_are_rebuilt_by_the_next_writer(world: World) -
     with raw_db(world.store_dir) as db:
         row = db.execute("SELECT value FROM prov_meta WHERE key = 'views_format'").fetchone()
     assert row[0] == VIEWS_FORMAT
+
+
+def test_junk_in_the_views_format_hides_no_tampered_view(world: World, prov: Prov) -> None:
+    """Whoever can write the store may mark the views stale: they are then rebuilt from the
+    statements, so a forged state never reaches a reader."""
+    _story(world)
+    world.store.views.catch_up()
+    world.store.close()
+    with raw_db(world.store_dir) as db:
+        db.execute("UPDATE prov_meta SET value = 'junk' WHERE key = 'views_format'")
+        db.execute(
+            "UPDATE view_subjects SET state = ? WHERE subject_id = 'finding-1'",
+            (json.dumps({"forged": True}),),
+        )
+    shown = prov.json("show", "finding-1", "--store", str(world.store_dir))
+    assert "forged" not in shown and shown["claim"] == "Narrower."
+    with Store.open(world.store_dir) as store:
+        assert store.views.stale_format() is None
+        _assert_views_equal_replay(store)
+
+
+def test_a_writer_does_not_rebuild_views_another_writer_just_rebuilt(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _story(world)
+    world.store.views.catch_up()
+    world.store.close()
+    _as_an_older_version_left_them(world.store_dir)
+    first = Store.open(world.store_dir)  # opened while the views were still stale
+    try:
+        with Store.open(world.store_dir) as second:
+            second.views.catch_up()  # rebuilds them
+            assert second.views.stale_format() is None
+        rebuilt: list[Store] = []
+        original = type(first.views).rebuild
+        monkeypatch.setattr(
+            type(first.views), "rebuild", lambda self: (rebuilt.append(self.store), original(self))
+        )
+        first.views.catch_up()
+        assert rebuilt == [] and first.views.stale_format() is None
+        _assert_views_equal_replay(first)
+    finally:
+        first.close()

@@ -9,6 +9,7 @@ rows in docs/spec/statements.md that say what the declaration says.
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,10 @@ def test_declared_references_name_members_of_the_body(kind: str) -> None:
         if ref.to == "subject":
             assert ref.subject_type is not None
         if ref.to == "target":
-            assert ref.choices
+            # Every target type the body allows says what its id names.
+            target = spec.body.model_fields[ref.member].annotation
+            allowed = typing.get_args(target.model_fields["type"].annotation)  # type: ignore[union-attr]
+            assert sorted(ref.choices) == sorted(allowed), (kind, ref.member)
     if spec.withdraws is not None:
         assert spec.withdraws in spec.body.model_fields
 
